@@ -1,0 +1,60 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Core, Actors and Sim depend on nothing heavier than swift-collections and swift-crypto, so the
+// simulator builds and tests in a couple of minutes. Adapters (gRPC, HTTP, Kafka, MongoDB) get
+// their own targets and are only linked into the CLI.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Causeway",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "causeway", targets: ["CLI"]),
+        .library(name: "CausewayCore", targets: ["Core"]),
+        .library(name: "CausewaySim", targets: ["Sim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        .target(
+            name: "Core",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Actors",
+            dependencies: ["Core"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Sim",
+            dependencies: [
+                "Core", "Actors",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "CLI",
+            dependencies: [
+                "Core", "Actors", "Sim",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(name: "CoreTests", dependencies: ["Core"], swiftSettings: strict),
+        .testTarget(name: "ActorsTests", dependencies: ["Core", "Actors", "Sim"], swiftSettings: strict),
+        .testTarget(name: "SimTests", dependencies: ["Core", "Actors", "Sim"], swiftSettings: strict),
+        .testTarget(name: "CLITests", dependencies: ["Sim"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,65 @@
+public import Core
+
+/// Something that reacts to deliveries from the bus: every consuming service.
+public protocol EventHandler: Sendable {
+    /// The event types this handler acts on; the rest are committed without a call.
+    var interests: Set<EventType> { get }
+    /// Handles one delivery. May be called more than once for the same event (at-least-once).
+    func handle(_ delivery: Delivery) async throws
+}
+
+/// What a consumer loop reports besides handling: the simulator traces it, deployment logs it.
+public protocol ConsumerObserver: Sendable {
+    /// A delivery's handler failed for good and the delivery is skipped.
+    func handlerGaveUp(_ delivery: Delivery, member: String, error: any Error)
+}
+
+/// The loop every consuming service runs: poll, handle, commit, forever.
+///
+/// A delivery whose handler fails with a transient error is retried with backoff; one that still
+/// fails is reported and skipped (the sagas compensate for what is left undone). A commit refused
+/// because of a rebalance is ignored: the new owner will be handed the record again.
+public struct ConsumerLoop<Handler: EventHandler>: Sendable {
+    public let consumer: any BusConsumer
+    public let handler: Handler
+    public let member: String
+    public let clock: any TimeSource
+    public let retry: RetryPolicy
+    public let observer: (any ConsumerObserver)?
+
+    public init(
+        consumer: any BusConsumer, handler: Handler, member: String, clock: any TimeSource,
+        retry: RetryPolicy = .standard, observer: (any ConsumerObserver)? = nil
+    ) {
+        self.consumer = consumer
+        self.handler = handler
+        self.member = member
+        self.clock = clock
+        self.retry = retry
+        self.observer = observer
+    }
+
+    /// Runs until the consumer is closed or the task is cancelled.
+    public func run() async throws {
+        let interests = handler.interests
+        while let delivery = try await consumer.poll() {
+            if interests.contains(delivery.event.type) {
+                do {
+                    try await retry.run(clock: clock) { try await handler.handle(delivery) }
+                } catch is CancellationError {
+                    return
+                } catch let error as CausewayError where error.code == .cancelled {
+                    return
+                } catch {
+                    if Task.isCancelled { return }
+                    observer?.handlerGaveUp(delivery, member: member, error: error)
+                }
+            }
+            do {
+                try await consumer.commit(delivery)
+            } catch let error as CausewayError where error.code == .rebalanced {
+                continue
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+public import Core
+
+/// An order-query worker: keeps the read model in step with the log. Several workers share one
+/// consumer group; each view is written compare-and-set on its version, duplicates are skipped,
+/// and a gap (an event ahead of the view) is filled by reading the stream from the store.
+public actor OrderQueryWorker<Store: EventStore, Views: ReadModelStore>: EventHandler {
+    let store: Store
+    let views: Views
+    let clock: any TimeSource
+    let retry: RetryPolicy
+
+    public init(store: Store, views: Views, clock: any TimeSource, retry: RetryPolicy = .standard) {
+        self.store = store
+        self.views = views
+        self.clock = clock
+        self.retry = retry
+    }
+
+    public nonisolated var interests: Set<EventType> { Set(EventType.allCases) }
+
+    public func handle(_ delivery: Delivery) async throws {
+        let event = delivery.event
+        guard let order = event.streamID.orderID else { return }
+        while true {
+            let current = try await views.view(of: order)
+            let currentVersion = current?.version ?? 0
+            if event.streamVersion <= currentVersion { return }
+            var next: OrderView?
+            if let current, event.streamVersion == currentVersion + 1 {
+                next = current.applying(event)
+            } else if current == nil, event.streamVersion == 1 {
+                next = OrderView(first: event)
+            } else {
+                next = try await catchUp(current, order: order)
+            }
+            guard let next else { return }
+            if try await views.save(next, replacingVersion: currentVersion) { return }
+        }
+    }
+
+    /// The view brought up to the stream's current end from the store.
+    private func catchUp(_ current: OrderView?, order: OrderID) async throws -> OrderView? {
+        let from = (current?.version ?? 0) + 1
+        let missing = try await retry.run(clock: clock) {
+            try await store.readStream(order.streamID, from: from, direction: .forwards, limit: Int.max)
+        }
+        guard var view = current ?? missing.first.flatMap(OrderView.init(first:)) else { return nil }
+        for event in missing where event.streamVersion > view.version {
+            guard let next = view.applying(event) else { break }
+            view = next
+        }
+        return view
+    }
+}
+
+/// The query service: answers questions from the read model.
+public struct QueryService<Views: ReadModelStore>: Sendable {
+    let views: Views
+
+    public init(views: Views) { self.views = views }
+
+    /// One order's view; `notFound` when no event of it has been projected.
+    public func order(_ id: OrderID) async throws -> OrderView {
+        guard let view = try await views.view(of: id) else {
+            throw CausewayError(.notFound, "no order '\(id)'")
+        }
+        return view
+    }
+
+    /// A page of orders matching the query.
+    public func orders(_ query: OrderQuery) async throws -> [OrderView] {
+        guard (1...500).contains(query.limit) else {
+            throw CausewayError(.invalidArgument, "limit must be between 1 and 500 (got \(query.limit))")
+        }
+        return try await views.list(query)
+    }
+}

@@ -1,0 +1,157 @@
+public import Core
+
+/// The answer to a place-order request.
+public struct PlaceOrderResult: Hashable, Sendable {
+    public var orderID: OrderID
+    /// The order's total as accepted.
+    public var total: Money
+    /// True when the request repeated an earlier one's idempotency key: nothing new was created.
+    public var wasDuplicate: Bool
+
+    public init(orderID: OrderID, total: Money, wasDuplicate: Bool) {
+        self.orderID = orderID
+        self.total = total
+        self.wasDuplicate = wasDuplicate
+    }
+}
+
+/// The order service: accepts place-order commands and runs the order saga (cancel on a declined
+/// payment, on a failed shipment, and when no payment outcome arrives before the deadline).
+///
+/// It keeps nothing it cannot rebuild: idempotency comes from ids derived from the client key,
+/// and the pending payment deadlines are rebuilt from the log by ``recover()`` after a restart.
+public actor OrderService<Store: EventStore>: EventHandler {
+    public struct Configuration: Hashable, Sendable {
+        /// How long an order may wait for a payment outcome before the saga cancels it.
+        public var paymentTimeout: Duration
+        public init(paymentTimeout: Duration = .seconds(10)) { self.paymentTimeout = paymentTimeout }
+    }
+
+    let writer: StreamWriter<Store>
+    let configuration: Configuration
+    /// Orders still waiting for a payment outcome, by deadline (kept sorted).
+    private var deadlines: [(at: Timestamp, order: OrderID)] = []
+    private var awaitingPayment: Set<OrderID> = []
+    private let deadlineAdded = Wakeup()
+
+    public init(writer: StreamWriter<Store>, configuration: Configuration = .init()) {
+        self.writer = writer
+        self.configuration = configuration
+    }
+
+    public nonisolated var interests: Set<EventType> {
+        [.orderCreated, .paymentDebited, .paymentDeclined, .shipmentFailed]
+    }
+
+    // MARK: Commands
+
+    /// Places an order. With a client key the call is idempotent: a repeat returns the same order
+    /// (and `wasDuplicate`), a different order under the same key is an `idempotencyConflict`.
+    public func place(_ command: PlaceOrder) async throws -> PlaceOrderResult {
+        let total = try OrderDecider.validate(command)
+        let orderID: OrderID
+        let eventID: EventID
+        if let key = command.clientKey {
+            orderID = OrderID.derived(customer: command.customerID, clientKey: key)
+            eventID = OrderID.creationEventID(for: orderID)
+        } else {
+            orderID = OrderID(unchecked: writer.random.makeID(prefix: "ord-"))
+            eventID = writer.random.makeEventID()
+        }
+        let events = try OrderDecider.place(command, orderID: orderID)
+        let now = writer.clock.now()
+        let new = events.map {
+            NewEvent(eventID: eventID, event: $0, occurredAt: now, correlationID: "req-" + orderID.rawValue,
+                     causationID: command.clientKey.map { "key-" + $0 } ?? "req-" + orderID.rawValue)
+        }
+        do {
+            let result = try await writer.retry.run(clock: writer.clock) {
+                try await writer.store.append(new, to: orderID.streamID, expected: .noStream)
+            }
+            if !result.wasDuplicate { watchPayment(orderID, createdAt: now) }
+            return PlaceOrderResult(orderID: orderID, total: total, wasDuplicate: result.wasDuplicate)
+        } catch where CausewayError.isConflict(error) {
+            guard let existing = try await writer.load(orderID),
+                existing.customerID == command.customerID, existing.lines == command.lines,
+                existing.total == total
+            else {
+                throw CausewayError(.idempotencyConflict,
+                                    "idempotency key '\(command.clientKey ?? "")' was already used for a different order")
+            }
+            return PlaceOrderResult(orderID: orderID, total: existing.total, wasDuplicate: true)
+        }
+    }
+
+    // MARK: Saga
+
+    public func handle(_ delivery: Delivery) async throws {
+        guard let order = delivery.event.streamID.orderID else { return }
+        switch delivery.event.event {
+        case .created:
+            watchPayment(order, createdAt: delivery.event.occurredAt)
+        case .paymentDebited:
+            awaitingPayment.remove(order)
+        case .paymentDeclined, .shipmentFailed:
+            awaitingPayment.remove(order)
+            try await settle(order, cause: delivery.event.eventID.rawValue) { OrderDecider.react(to: $0) }
+        default:
+            break
+        }
+    }
+
+    /// Appends what `decide` says for the order's current state, re-deciding after conflicts.
+    private func settle(_ order: OrderID, cause: String, _ decide: (OrderState) -> OrderEvent?) async throws {
+        while let state = try await writer.load(order), let event = decide(state) {
+            if try await writer.append([event], to: state, causedBy: cause) != nil { return }
+        }
+    }
+
+    // MARK: Deadlines
+
+    private func watchPayment(_ order: OrderID, createdAt: Timestamp) {
+        guard awaitingPayment.insert(order).inserted else { return }
+        let at = createdAt + configuration.paymentTimeout
+        let index = deadlines.lastIndex { $0.at <= at }.map { $0 + 1 } ?? 0
+        deadlines.insert((at, order), at: index)
+        deadlineAdded.signal()
+    }
+
+    /// Rebuilds the payment deadlines of orders still waiting for a payment outcome by reading the
+    /// whole log. Run once at start-up, before ``runDeadlines()``.
+    public func recover() async throws {
+        var position: Int64 = 0
+        var open: [OrderID: OrderState] = [:]
+        while true {
+            let page = try await writer.retry.run(clock: writer.clock) {
+                try await writer.store.readAll(after: position, limit: 1000)
+            }
+            guard let last = page.last else { break }
+            for event in page {
+                guard let order = event.streamID.orderID else { continue }
+                open[order] = OrderState.evolve(open[order], event)
+            }
+            position = last.globalPosition
+        }
+        for state in open.values.sorted(by: { ($0.createdAt, $0.orderID) < ($1.createdAt, $1.orderID) }) where state.status == .created {
+            watchPayment(state.orderID, createdAt: state.createdAt)
+        }
+    }
+
+    /// Cancels orders whose payment deadline passes. Runs until cancelled.
+    public func runDeadlines() async throws {
+        while true {
+            try Task.checkCancellation()
+            guard let first = deadlines.first else {
+                await deadlineAdded.wait()
+                continue
+            }
+            if first.at > writer.clock.now() {
+                try await writer.clock.sleep(until: first.at)
+                continue
+            }
+            deadlines.removeFirst()
+            guard awaitingPayment.remove(first.order) != nil else { continue }
+            try await settle(first.order, cause: "deadline") { OrderDecider.paymentDeadlinePassed($0) }
+        }
+    }
+}

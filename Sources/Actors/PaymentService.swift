@@ -1,0 +1,52 @@
+public import Core
+
+/// The payment service: debits a customer exactly once per order, even when events are
+/// redelivered or a reply is lost, and refunds cancelled orders that were paid.
+///
+/// Exactly-once rests on two things: the provider is idempotent by a key derived from the order,
+/// and the service re-reads the stream and appends at the exact version it decided on.
+public actor PaymentService<Store: EventStore, Provider: PaymentProvider>: EventHandler {
+    let writer: StreamWriter<Store>
+    let provider: Provider
+    /// How often the provider is tried before the service gives up on one delivery (the saga's
+    /// deadline then cancels the order, and the cancellation voids any charge taken meanwhile).
+    let providerRetry: RetryPolicy
+
+    public init(writer: StreamWriter<Store>, provider: Provider,
+                providerRetry: RetryPolicy = RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(200), maxBackoff: .seconds(1))) {
+        self.writer = writer
+        self.provider = provider
+        self.providerRetry = providerRetry
+    }
+
+    public nonisolated var interests: Set<EventType> { [.orderCreated, .cancelled] }
+
+    /// The provider key of an order's charge.
+    public nonisolated static func chargeKey(_ order: OrderID) -> String { "pay-" + order.rawValue }
+
+    public func handle(_ delivery: Delivery) async throws {
+        guard let order = delivery.event.streamID.orderID else { return }
+        let key = Self.chargeKey(order)
+        let cause = delivery.event.eventID.rawValue
+        var current = try await writer.load(order)
+        while let state = current {
+            switch PaymentDecider.next(state) {
+            case .charge(let customer, let amount):
+                let outcome = try await providerRetry.run(clock: writer.clock) {
+                    try await provider.charge(key: key, customer: customer, amount: amount)
+                }
+                let event = PaymentDecider.record(outcome, amount: amount)
+                current = try await writer.append([event], to: state, causedBy: cause)
+            case .refund(let amount):
+                _ = try await providerRetry.run(clock: writer.clock) { try await provider.refund(key: key) }
+                current = try await writer.append([.paymentRefunded(amount: amount)], to: state, causedBy: cause)
+            case .voidUnrecorded:
+                _ = try await providerRetry.run(clock: writer.clock) { try await provider.refund(key: key) }
+                return
+            case .nothing:
+                return
+            }
+            if current == nil { current = try await writer.load(order) }
+        }
+    }
+}

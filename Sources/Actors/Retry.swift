@@ -1,0 +1,45 @@
+public import Core
+
+/// How a service retries transient failures (`unavailable`, `timeout`) of a dependency.
+public struct RetryPolicy: Hashable, Sendable {
+    /// Attempts in all, the first included.
+    public var maxAttempts: Int
+    public var initialBackoff: Duration
+    public var maxBackoff: Duration
+
+    public init(maxAttempts: Int, initialBackoff: Duration, maxBackoff: Duration) {
+        self.maxAttempts = maxAttempts
+        self.initialBackoff = initialBackoff
+        self.maxBackoff = maxBackoff
+    }
+
+    /// The default for calls to the event store and the external providers.
+    public static let standard = RetryPolicy(maxAttempts: 6, initialBackoff: .milliseconds(50), maxBackoff: .seconds(2))
+
+    /// Runs `operation`, retrying transient ``CausewayError``s with capped exponential backoff.
+    /// Anything else, and the last transient failure, is rethrown.
+    public func run<T>(
+        clock: some TimeSource,
+        isolation: isolated (any Actor)? = #isolation,
+        _ operation: () async throws -> T
+    ) async throws -> T {
+        var backoff = initialBackoff
+        var attempt = 1
+        while true {
+            do {
+                return try await operation()
+            } catch let error as CausewayError where error.isTransient && attempt < maxAttempts {
+                try await clock.sleep(for: backoff)
+                backoff = min(backoff * 2, maxBackoff)
+                attempt += 1
+            }
+        }
+    }
+}
+
+extension CausewayError {
+    /// True when `error` is an expected-version conflict.
+    static func isConflict(_ error: any Error) -> Bool {
+        (error as? CausewayError)?.code == .wrongExpectedVersion
+    }
+}

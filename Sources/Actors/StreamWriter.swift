@@ -1,0 +1,62 @@
+public import Core
+
+/// Reads, decides and appends on one order stream with optimistic concurrency. Every service uses
+/// it the same way: fold the stream, ask a pure decider, act, append at the exact version read,
+/// and start over when someone else appended first.
+public struct StreamWriter<Store: EventStore>: Sendable {
+    public let store: Store
+    public let clock: any TimeSource
+    public let random: any RandomSource
+    public let retry: RetryPolicy
+
+    public init(store: Store, clock: any TimeSource, random: any RandomSource, retry: RetryPolicy = .standard) {
+        self.store = store
+        self.clock = clock
+        self.random = random
+        self.retry = retry
+    }
+
+    /// The current state of an order, or nil if its stream is empty.
+    public func load(
+        _ order: OrderID, isolation: isolated (any Actor)? = #isolation
+    ) async throws -> OrderState? {
+        let events = try await retry.run(clock: clock) { try await store.readStream(order.streamID) }
+        return OrderState.fold(events)
+    }
+
+    /// Appends `events` after `state.version`, caused by `cause`. Returns the state with them folded
+    /// in, or nil when the stream moved on (an expected-version conflict): the caller re-decides.
+    /// Event ids are made once, so a retry after a lost reply is recognised as the same append.
+    public func append(
+        _ events: [OrderEvent], to state: OrderState, causedBy cause: String,
+        isolation: isolated (any Actor)? = #isolation
+    ) async throws -> OrderState? {
+        let now = clock.now()
+        let new = events.map {
+            NewEvent(eventID: random.makeEventID(), event: $0, occurredAt: now,
+                     correlationID: state.correlationID, causationID: cause)
+        }
+        let result: AppendResult
+        do {
+            result = try await retry.run(clock: clock) {
+                try await store.append(new, to: state.orderID.streamID, expected: .exact(state.version))
+            }
+        } catch where CausewayError.isConflict(error) {
+            return nil
+        }
+        var next: OrderState? = state
+        var version = result.lastVersion - Int64(new.count)
+        var position = result.firstPosition
+        for event in new {
+            version += 1
+            let recorded = RecordedEvent(
+                eventID: event.eventID, streamID: state.orderID.streamID, streamVersion: version,
+                globalPosition: position, event: event.event, schemaVersion: event.schemaVersion,
+                occurredAt: event.occurredAt, recordedAt: now, correlationID: event.correlationID,
+                causationID: event.causationID)
+            next = OrderState.evolve(next, recorded)
+            position += 1
+        }
+        return next
+    }
+}

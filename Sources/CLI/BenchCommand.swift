@@ -1,0 +1,66 @@
+import ArgumentParser
+import Core
+import Foundation
+import Sim
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure Causeway on this machine (build with -c release).",
+        subcommands: [SimBench.self]
+    )
+}
+
+struct SimBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sim",
+        abstract: "Simulated orders/s through the whole pipeline, against a bare actor ping-pong."
+    )
+
+    @Option(help: "Orders to push through the pipeline.")
+    var orders: Int = 20_000
+
+    @Option(help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    func validate() throws {
+        guard (1...5_000_000).contains(orders) else { throw ValidationError("--orders must be between 1 and 5000000") }
+    }
+
+    func run() throws {
+        let workload = PipelineBenchmark.scenario(orders: orders)
+        _ = ScenarioRunner.run(PipelineBenchmark.scenario(orders: min(orders, 200)))  // warm-up
+        let started = ContinuousClock.now
+        let report = ScenarioRunner.run(workload)
+        let elapsed = started.duration(to: .now)
+        guard report.passed else {
+            throw ValidationError("the benchmark run failed its checks: \(report.failures.prefix(3))")
+        }
+        let hops = 2_000_000
+        let refStarted = ContinuousClock.now
+        PipelineBenchmark.pingPong(hops: hops)
+        let refElapsed = refStarted.duration(to: .now)
+
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let refSeconds = Double(refElapsed.components.seconds) + Double(refElapsed.components.attoseconds) / 1e18
+        let ordersPerSecond = Double(orders) / seconds
+        let deliveriesPerSecond = Double(report.deliveries) / seconds
+        let hopsPerSecond = Double(hops) / refSeconds
+        let ratio = hopsPerSecond / deliveriesPerSecond
+        if format == .json {
+            let object: [String: Any] = [
+                "orders": orders, "seconds": seconds, "ordersPerSecond": ordersPerSecond.rounded(),
+                "deliveries": report.deliveries, "deliveriesPerSecond": deliveriesPerSecond.rounded(),
+                "events": report.events, "referenceHopsPerSecond": hopsPerSecond.rounded(),
+                "deliveryCostInHops": ratio.rounded(toPlaces: 1), "traceHash": report.traceHash,
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("pipeline: \(orders) orders, \(report.events) events, \(report.deliveries) deliveries in \(String(format: "%.3f", seconds)) s")
+            print("  \(Int(ordersPerSecond)) orders/s, \(Int(deliveriesPerSecond)) deliveries/s (checks on)")
+            print("reference: \(Int(hopsPerSecond)) actor round trips/s (\(String(format: "%.1f", 1e9 / hopsPerSecond)) ns each)")
+            print("  one delivery costs \(String(format: "%.1f", ratio)) round trips")
+        }
+    }
+}

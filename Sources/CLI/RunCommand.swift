@@ -1,0 +1,132 @@
+import ArgumentParser
+import Foundation
+import Sim
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run scenario files in the deterministic simulator.",
+        discussion: """
+            A directory runs every *.scenario file in it, sorted by name. Exit status: 0 when every \
+            scenario passes, 1 when one fails, 2 for a usage or parse error.
+            """
+    )
+
+    @Argument(help: "Scenario files or directories.")
+    var paths: [String]
+
+    @Option(help: "Run with this seed instead of the one written in each file.")
+    var seed: UInt64?
+
+    @Option(help: "Write the canonical trace as JSON lines to this file (one scenario only).")
+    var trace: String?
+
+    @Option(help: "Output format: text or json (one JSON object per scenario).")
+    var format: OutputFormat = .text
+
+    func run() throws {
+        let files = try ScenarioFiles.expand(paths)
+        if trace != nil, files.count != 1 {
+            throw ValidationError("--trace needs exactly one scenario file (got \(files.count))")
+        }
+        var scenarios: [Scenario] = []
+        for file in files {
+            scenarios.append(try ScenarioFiles.load(file))
+        }
+        var allPassed = true
+        for scenario in scenarios {
+            let started = ContinuousClock.now
+            let report = ScenarioRunner.run(scenario, seed: seed, keepTrace: trace != nil)
+            let wall = started.duration(to: .now)
+            if let trace {
+                do { try Data(report.trace).write(to: URL(fileURLWithPath: trace)) } catch {
+                    throw ValidationError("cannot write the trace to '\(trace)': \(error.localizedDescription)")
+                }
+            }
+            allPassed = allPassed && report.passed
+            print(format == .json ? ReportFormat.json(report, wall: wall) : ReportFormat.text(report, wall: wall))
+        }
+        if !allPassed { throw ExitCode.failure }
+    }
+}
+
+/// Finding and reading scenario files.
+enum ScenarioFiles {
+    static func expand(_ paths: [String]) throws -> [String] {
+        var files: [String] = []
+        let fm = FileManager.default
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw ValidationError("no such file or directory: '\(path)'")
+            }
+            if isDirectory.boolValue {
+                let entries = try fm.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".scenario") }.sorted()
+                if entries.isEmpty { throw ValidationError("no *.scenario files in '\(path)'") }
+                files += entries.map { (path as NSString).appendingPathComponent($0) }
+            } else {
+                files.append(path)
+            }
+        }
+        return files
+    }
+
+    static func load(_ file: String) throws -> Scenario {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ValidationError("cannot read '\(file)'")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ValidationError("'\(file)' is not UTF-8 text")
+        }
+        do {
+            return try ScenarioParser.parse(text, file: file)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+}
+
+/// How run reports are printed.
+enum ReportFormat {
+    static func millis(_ d: Duration) -> Double {
+        let (s, a) = d.components
+        return (Double(s) * 1000 + Double(a) / 1e15).rounded(toPlaces: 1)
+    }
+
+    static func replay(_ report: RunReport) -> String {
+        "causeway run \(report.file) --seed \(report.seed)"
+    }
+
+    static func text(_ report: RunReport, wall: Duration) -> String {
+        var out = "\(report.passed ? "PASS" : "FAIL")  \(report.scenario)  seed=\(report.seed)  trace=\(report.traceHash.prefix(16))"
+            + "  sim=\(report.simulatedMillis)ms  wall=\(millis(wall))ms  events=\(report.events)  deliveries=\(report.deliveries)"
+        if !report.quiescent { out += "  (stopped by stop-after before going quiet)" }
+        for failure in report.failures { out += "\n    \(failure)" }
+        if !report.passed { out += "\n    replay: \(replay(report))" }
+        return out
+    }
+
+    static func json(_ report: RunReport, wall: Duration) -> String {
+        let object: [String: Any] = [
+            "scenario": report.scenario, "file": report.file, "passed": report.passed, "seed": report.seed,
+            "traceHash": report.traceHash, "simulatedMillis": report.simulatedMillis, "wallMillis": millis(wall),
+            "events": report.events, "deliveries": report.deliveries, "quiescent": report.quiescent,
+            "replay": replay(report),
+            "failures": report.failures.map { f -> [String: Any] in
+                var o: [String: Any] = ["what": f.what, "reason": f.reason]
+                if let l = f.location { o["location"] = l.description }
+                if let c = f.checker { o["checker"] = c }
+                return o
+            },
+        ]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension Double {
+    func rounded(toPlaces places: Int) -> Double {
+        let f = pow(10, Double(places))
+        return (self * f).rounded() / f
+    }
+}

@@ -1,0 +1,101 @@
+/// An event a service wants to append: the store assigns its stream version and global position.
+public struct NewEvent: Hashable, Sendable {
+    /// The event's id, which is also its idempotency key in the store.
+    public var eventID: EventID
+    /// The domain event.
+    public var event: OrderEvent
+    /// The payload schema version.
+    public var schemaVersion: Int
+    /// When the deciding service observed the event happen (its clock).
+    public var occurredAt: Timestamp
+    /// The id shared by every event of one business flow (the order's creating request).
+    public var correlationID: String
+    /// The id of the event or request that caused this one.
+    public var causationID: String
+
+    public init(
+        eventID: EventID, event: OrderEvent, occurredAt: Timestamp,
+        correlationID: String, causationID: String, schemaVersion: Int = 1
+    ) {
+        self.eventID = eventID
+        self.event = event
+        self.schemaVersion = schemaVersion
+        self.occurredAt = occurredAt
+        self.correlationID = correlationID
+        self.causationID = causationID
+    }
+}
+
+/// An event as stored in the log: the envelope every consumer sees.
+public struct RecordedEvent: Hashable, Sendable {
+    public var eventID: EventID
+    public var streamID: StreamID
+    /// 1 for a stream's first event, then 2, 3, … without gaps.
+    public var streamVersion: Int64
+    /// 1 for the log's first event, strictly increasing across all streams.
+    public var globalPosition: Int64
+    public var event: OrderEvent
+    public var schemaVersion: Int
+    public var occurredAt: Timestamp
+    /// When the store wrote it (the store's clock).
+    public var recordedAt: Timestamp
+    public var correlationID: String
+    public var causationID: String
+
+    public init(
+        eventID: EventID, streamID: StreamID, streamVersion: Int64, globalPosition: Int64,
+        event: OrderEvent, schemaVersion: Int, occurredAt: Timestamp, recordedAt: Timestamp,
+        correlationID: String, causationID: String
+    ) {
+        self.eventID = eventID
+        self.streamID = streamID
+        self.streamVersion = streamVersion
+        self.globalPosition = globalPosition
+        self.event = event
+        self.schemaVersion = schemaVersion
+        self.occurredAt = occurredAt
+        self.recordedAt = recordedAt
+        self.correlationID = correlationID
+        self.causationID = causationID
+    }
+
+    /// The event's type name.
+    public var type: EventType { event.type }
+}
+
+/// What an append expects of the stream before it writes (optimistic concurrency).
+public enum ExpectedVersion: Hashable, Sendable, CustomStringConvertible {
+    /// Append whatever the stream's version.
+    case any
+    /// The stream must not exist yet.
+    case noStream
+    /// The stream's last version must be exactly this (0 is the same as ``noStream``).
+    case exact(Int64)
+
+    public var description: String {
+        switch self {
+        case .any: "any"
+        case .noStream: "no-stream"
+        case .exact(let v): "\(v)"
+        }
+    }
+}
+
+/// The outcome of a successful append.
+public struct AppendResult: Hashable, Sendable {
+    /// The version of the last event written: the next append's expected version.
+    public var lastVersion: Int64
+    /// The global position of the first event written.
+    public var firstPosition: Int64
+    /// The global position of the last event written.
+    public var lastPosition: Int64
+    /// True when every event id was already in the stream: the append was a retry and wrote nothing.
+    public var wasDuplicate: Bool
+
+    public init(lastVersion: Int64, firstPosition: Int64, lastPosition: Int64, wasDuplicate: Bool) {
+        self.lastVersion = lastVersion
+        self.firstPosition = firstPosition
+        self.lastPosition = lastPosition
+        self.wasDuplicate = wasDuplicate
+    }
+}

@@ -1,0 +1,103 @@
+/// Identifier rules shared by every id in Causeway.
+///
+/// An id is 1 to 64 characters from `A-Z a-z 0-9 . _ -`, and does not start with `.` or `-`.
+/// This set is documented in `docs/scenarios.md` and enforced at every entry point.
+public enum IdentifierRules {
+    /// The maximum length of an id.
+    public static let maxLength = 64
+
+    /// Checks `raw` against the id rules; returns a description of the first problem, or nil.
+    public static func problem(in raw: String) -> String? {
+        let bytes = Array(raw.utf8)
+        if bytes.isEmpty { return "must not be empty" }
+        if bytes.count > maxLength { return "must be at most \(maxLength) characters (got \(bytes.count))" }
+        if bytes[0] == UInt8(ascii: ".") || bytes[0] == UInt8(ascii: "-") { return "must not start with '.' or '-'" }
+        for (index, byte) in bytes.enumerated() where !isAllowed(byte) {
+            let shown = byte < 0x80 ? String(UnicodeScalar(byte)) : "non-ASCII byte"
+            return "has '\(shown)' at position \(index + 1); allowed: A-Z a-z 0-9 . _ -"
+        }
+        return nil
+    }
+
+    static func isAllowed(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+            || b == UInt8(ascii: ".") || b == UInt8(ascii: "_") || b == UInt8(ascii: "-")
+    }
+}
+
+/// A validated identifier of some kind. Each kind is its own type so they cannot be mixed up.
+public protocol ValidatedID: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
+    /// What the id names, for error messages ("order id", "customer id", …).
+    static var kind: String { get }
+    /// The validated text.
+    var rawValue: String { get }
+    /// Wraps text that is already known to be valid.
+    init(unchecked rawValue: String)
+}
+
+extension ValidatedID {
+    /// Validates `raw`, throwing an `invalidArgument` error that names the kind and the problem.
+    public init(_ raw: String) throws(CausewayError) {
+        if let problem = IdentifierRules.problem(in: raw) {
+            throw CausewayError(.invalidArgument, "\(Self.kind) '\(raw)' \(problem)")
+        }
+        self.init(unchecked: raw)
+    }
+
+    public var description: String { rawValue }
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    public init(from decoder: any Decoder) throws {
+        let raw = try decoder.singleValueContainer().decode(String.self)
+        try self.init(raw)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// Identifies one order. Its event stream is `order-<id>`.
+public struct OrderID: ValidatedID {
+    public static let kind = "order id"
+    public let rawValue: String
+    public init(unchecked rawValue: String) { self.rawValue = rawValue }
+
+    /// The id of this order's event stream.
+    public var streamID: StreamID { StreamID(unchecked: "order-" + rawValue) }
+}
+
+/// Identifies a customer (and their account at the payment provider).
+public struct CustomerID: ValidatedID {
+    public static let kind = "customer id"
+    public let rawValue: String
+    public init(unchecked rawValue: String) { self.rawValue = rawValue }
+}
+
+/// A stock-keeping unit: what the warehouse counts.
+public struct SKU: ValidatedID {
+    public static let kind = "sku"
+    public let rawValue: String
+    public init(unchecked rawValue: String) { self.rawValue = rawValue }
+}
+
+/// Identifies one event; also its idempotency key in the store.
+public struct EventID: ValidatedID {
+    public static let kind = "event id"
+    public let rawValue: String
+    public init(unchecked rawValue: String) { self.rawValue = rawValue }
+}
+
+/// Identifies an event stream (`order-<id>` for orders).
+public struct StreamID: ValidatedID {
+    public static let kind = "stream id"
+    public let rawValue: String
+    public init(unchecked rawValue: String) { self.rawValue = rawValue }
+
+    /// The order this stream belongs to, if it is an order stream.
+    public var orderID: OrderID? {
+        guard rawValue.hasPrefix("order-") else { return nil }
+        return OrderID(unchecked: String(rawValue.dropFirst(6)))
+    }
+}

@@ -1,0 +1,44 @@
+/// One entry of an order's history in the read model.
+public struct OrderHistoryEntry: Hashable, Sendable, Codable {
+    public var version: Int64
+    public var type: EventType
+    public var at: Timestamp
+}
+
+/// The read model of one order, as the query workers keep it and the query API serves it.
+/// It is the fold of the order's stream, plus the history of event types with their times.
+public struct OrderView: Hashable, Sendable, Codable {
+    public var state: OrderState
+    public var history: [OrderHistoryEntry]
+
+    public var orderID: OrderID { state.orderID }
+    public var version: Int64 { state.version }
+    public var status: OrderStatus { state.status }
+
+    /// Applies one event if it is the next version; returns nil for anything else (the caller
+    /// skips duplicates and fills gaps from the store).
+    public func applying(_ event: RecordedEvent) -> OrderView? {
+        guard event.streamVersion == version + 1, let next = OrderState.evolve(state, event) else { return nil }
+        var view = self
+        view.state = next
+        view.history.append(OrderHistoryEntry(version: event.streamVersion, type: event.type, at: event.recordedAt))
+        return view
+    }
+
+    /// The view of a stream's first event.
+    public init?(first event: RecordedEvent) {
+        guard event.streamVersion == 1, case .created(let created) = event.event else { return nil }
+        state = OrderState(created: created, at: event)
+        history = [OrderHistoryEntry(version: 1, type: event.type, at: event.recordedAt)]
+    }
+
+    /// The view of a whole stream (the reference a checker compares the read model with).
+    public static func fold(_ events: [RecordedEvent]) -> OrderView? {
+        guard let first = events.first, var view = OrderView(first: first) else { return nil }
+        for event in events.dropFirst() {
+            guard let next = view.applying(event) else { return nil }
+            view = next
+        }
+        return view
+    }
+}

@@ -1,0 +1,93 @@
+public import Core
+
+/// A broken invariant: which checker caught it, about which order, and why.
+public struct Violation: Hashable, Sendable, CustomStringConvertible {
+    public var checker: String
+    public var order: OrderID?
+    public var message: String
+    /// Virtual time at which it was found.
+    public var at: Timestamp
+
+    public var description: String {
+        "[\(checker)] " + (order.map { "order \($0): " } ?? "") + message + " (at \(at))"
+    }
+}
+
+/// The invariants every run must keep, checked when the run is over. Safety checks always apply;
+/// liveness checks (every order ends, the read model caught up) only once the run went quiet.
+public enum Invariants {
+    public static func check(_ world: SimWorld, initialBalances: [CustomerID: Int64], quiescent: Bool) -> [Violation] {
+        var found: [Violation] = []
+        let now = world.runtime.now
+        func fail(_ checker: String, _ order: OrderID?, _ message: String) {
+            found.append(Violation(checker: checker, order: order, message: message, at: now))
+        }
+        let log = world.store.snapshot()
+
+        // Per stream, versions are gapless and unique; the global position strictly increases.
+        var lastVersion: [StreamID: Int64] = [:]
+        var lastPosition: Int64 = 0
+        var streams: [OrderID: [RecordedEvent]] = [:]
+        for e in log {
+            if e.globalPosition <= lastPosition {
+                fail("log-order", e.streamID.orderID, "global position \(e.globalPosition) after \(lastPosition)")
+            }
+            lastPosition = e.globalPosition
+            let expected = (lastVersion[e.streamID] ?? 0) + 1
+            if e.streamVersion != expected {
+                fail("log-order", e.streamID.orderID, "stream \(e.streamID) has version \(e.streamVersion) where \(expected) was due")
+            }
+            lastVersion[e.streamID] = e.streamVersion
+            if let order = e.streamID.orderID { streams[order, default: []].append(e) }
+        }
+
+        // Money: the provider's books agree with the log, customer by customer; nobody is below zero.
+        var loggedNet: [CustomerID: Int64] = [:]
+        for (order, events) in streams {
+            guard let state = OrderState.fold(events) else { continue }
+            let debits = events.filter { $0.type == .paymentDebited }.count
+            let refunds = events.filter { $0.type == .paymentRefunded }.count
+            if debits > 1 { fail("charged-once", order, "\(debits) debits recorded") }
+            if refunds > debits { fail("refund-matches-debit", order, "\(refunds) refunds for \(debits) debits") }
+            let shipments = events.filter { $0.type == .shipped }.count
+            if shipments > 1 { fail("ships-once", order, "shipped \(shipments) times") }
+            if shipments > 0 && (state.debited == nil || state.refunded != nil) {
+                fail("ships-paid", order, "shipped without a standing debit")
+            }
+            loggedNet[state.customerID, default: 0] += (state.debited?.minorUnits ?? 0) - (state.refunded?.minorUnits ?? 0)
+        }
+        for (customer, initial) in initialBalances.sorted(by: { $0.key < $1.key }) {
+            let balance = world.provider.balances[customer] ?? 0
+            if balance < 0 { fail("balance-non-negative", nil, "customer \(customer) is at \(balance)") }
+            let taken = initial - balance
+            let logged = loggedNet[customer] ?? 0
+            if taken != logged {
+                fail("charged-once", nil, "customer \(customer) paid \(taken) net at the provider but the log accounts for \(logged)")
+            }
+        }
+
+        // Every appended event reached the bus at least once.
+        if quiescent, world.isUp(.eventstore) {
+            for e in log where !world.log.publishedPositions.contains(e.globalPosition) {
+                fail("published", e.streamID.orderID, "event at position \(e.globalPosition) (\(e.type.rawValue)) never published")
+            }
+        }
+
+        guard quiescent else { return found }
+        // Liveness, once quiet: every order ended, and the read model is the fold of the log.
+        let views = world.views.snapshot()
+        for (order, events) in streams.sorted(by: { $0.key < $1.key }) {
+            guard let state = OrderState.fold(events) else { continue }
+            if !state.status.isTerminal { fail("terminal", order, "stuck in '\(state.status.rawValue)'") }
+            if state.status == .cancelled, state.debited != nil, state.refunded == nil {
+                fail("refund-matches-debit", order, "cancelled but its debit was never refunded")
+            }
+            let expected = OrderView.fold(events)
+            if views[order] != expected {
+                let seen = views[order].map { "version \($0.version) '\($0.status.rawValue)'" } ?? "no view"
+                fail("read-model", order, "read model has \(seen), the log folds to version \(state.version) '\(state.status.rawValue)'")
+            }
+        }
+        return found
+    }
+}

@@ -1,0 +1,162 @@
+public import Core
+import Synchronization
+
+/// Sees every append of an in-memory store, in order (the simulator's trace and checkers).
+public protocol EventStoreObserver: Sendable {
+    func appended(_ events: [RecordedEvent])
+}
+
+/// The in-memory event store: the semantics of the real one (optimistic concurrency, idempotent
+/// appends by event id, gapless versions, a global order, live subscriptions), held in memory.
+/// Thread-safe, so it serves both the simulator and the embedded deployment.
+public final class InMemoryEventStore: EventStore, Sendable {
+    struct Stream {
+        var events: [Int] = []  // indexes into log
+    }
+    struct State {
+        var log: [RecordedEvent] = []
+        var streams: [StreamID: Stream] = [:]
+        var eventIndex: [EventID: Int] = [:]
+    }
+
+    private let state = Mutex(State())
+    private let waiters = Waiters()
+    private let clock: any TimeSource
+    private let observer: (any EventStoreObserver)?
+
+    public init(clock: any TimeSource, observer: (any EventStoreObserver)? = nil) {
+        self.clock = clock
+        self.observer = observer
+    }
+
+    public func append(_ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion) async throws -> AppendResult {
+        guard !events.isEmpty else { throw CausewayError(.invalidArgument, "an append needs at least one event") }
+        let now = clock.now()
+        let (result, written) = try state.withLock { s throws(CausewayError) -> (AppendResult, [RecordedEvent]) in
+            let existing = s.streams[stream]?.events ?? []
+            if let duplicate = try Self.retriedAppend(events, stream: stream, existing: existing, state: s) {
+                return (duplicate, [])
+            }
+            let actual = Int64(existing.count)
+            switch expected {
+            case .any: break
+            case .noStream where actual == 0: break
+            case .exact(let v) where v == actual: break
+            default:
+                throw CausewayError(.wrongExpectedVersion,
+                                    "stream '\(stream)' expected version \(expected) but is at \(actual)",
+                                    actualVersion: actual)
+            }
+            var written: [RecordedEvent] = []
+            written.reserveCapacity(events.count)
+            var indexes = existing
+            for (i, e) in events.enumerated() {
+                let recorded = RecordedEvent(
+                    eventID: e.eventID, streamID: stream, streamVersion: actual + Int64(i) + 1,
+                    globalPosition: Int64(s.log.count) + 1, event: e.event, schemaVersion: e.schemaVersion,
+                    occurredAt: e.occurredAt, recordedAt: now, correlationID: e.correlationID, causationID: e.causationID)
+                s.eventIndex[e.eventID] = s.log.count
+                indexes.append(s.log.count)
+                s.log.append(recorded)
+                written.append(recorded)
+            }
+            s.streams[stream, default: Stream()].events = indexes
+            let result = AppendResult(lastVersion: written.last!.streamVersion, firstPosition: written.first!.globalPosition,
+                                      lastPosition: written.last!.globalPosition, wasDuplicate: false)
+            return (result, written)
+        }
+        if !written.isEmpty {
+            observer?.appended(written)
+            waiters.wakeAll()
+        }
+        return result
+    }
+
+    /// The original result if `events` repeats an earlier append exactly; throws if it reuses ids
+    /// inconsistently; nil if the ids are new.
+    private static func retriedAppend(
+        _ events: [NewEvent], stream: StreamID, existing: [Int], state s: State
+    ) throws(CausewayError) -> AppendResult? {
+        let found = events.map { s.eventIndex[$0.eventID] }
+        if found.allSatisfy({ $0 == nil }) { return nil }
+        let indexes = found.compactMap { $0 }
+        let consistent = indexes.count == events.count
+            && zip(indexes, events).allSatisfy { s.log[$0].streamID == stream && s.log[$0].event == $1.event }
+            && zip(indexes, indexes.dropFirst()).allSatisfy { $1 == $0 + 1 || s.log[$1].streamVersion == s.log[$0].streamVersion + 1 }
+        guard consistent else {
+            throw CausewayError(.idempotencyConflict,
+                                "event ids of this append were already used for other events in stream '\(stream)'")
+        }
+        let first = s.log[indexes.first!], last = s.log[indexes.last!]
+        return AppendResult(lastVersion: last.streamVersion, firstPosition: first.globalPosition,
+                            lastPosition: last.globalPosition, wasDuplicate: true)
+    }
+
+    public func readStream(_ stream: StreamID, from version: Int64, direction: ReadDirection, limit: Int) async throws
+        -> [RecordedEvent]
+    {
+        guard limit > 0 else { throw CausewayError(.invalidArgument, "limit must be positive (got \(limit))") }
+        return state.withLock { s in
+            guard let indexes = s.streams[stream]?.events, !indexes.isEmpty else { return [] }
+            let count = Int64(indexes.count)
+            switch direction {
+            case .forwards:
+                let start = max(version, 1)
+                guard start <= count else { return [] }
+                let end = Int64(min(Int(count), Int(start - 1) + min(limit, Int(count))))
+                return indexes[Int(start - 1)..<Int(end)].map { s.log[$0] }
+            case .backwards:
+                let start = min(version, count)
+                guard start >= 1 else { return [] }
+                let end = max(1, start - Int64(min(limit, Int(count))) + 1)
+                return stride(from: start, through: end, by: -1).map { s.log[indexes[Int($0 - 1)]] }
+            }
+        }
+    }
+
+    public func readAll(after position: Int64, limit: Int) async throws -> [RecordedEvent] {
+        guard limit > 0 else { throw CausewayError(.invalidArgument, "limit must be positive (got \(limit))") }
+        return state.withLock { s in
+            let start = Int(max(position, 0))
+            guard start < s.log.count else { return [] }
+            return Array(s.log[start..<min(s.log.count, start + limit)])
+        }
+    }
+
+    public func subscribeAll(after position: Int64) async throws -> any EventSubscription {
+        Subscription(store: self, position: position)
+    }
+
+    /// The number of events in the log (the last global position).
+    public var lastPosition: Int64 { state.withLock { Int64($0.log.count) } }
+
+    /// A copy of the whole log, in order (for checkers and expectations).
+    public func snapshot() -> [RecordedEvent] { state.withLock { $0.log } }
+
+    private func event(after position: Int64) -> RecordedEvent? {
+        state.withLock { s in position < Int64(s.log.count) ? s.log[Int(position)] : nil }
+    }
+
+    final class Subscription: EventSubscription, @unchecked Sendable {
+        let store: InMemoryEventStore
+        private let position: Mutex<Int64>
+
+        init(store: InMemoryEventStore, position: Int64) {
+            self.store = store
+            self.position = Mutex(max(0, position))
+        }
+
+        func next() async throws -> RecordedEvent? {
+            while true {
+                try Task.checkCancellation()
+                let at = position.withLock { $0 }
+                if let event = store.event(after: at) {
+                    position.withLock { $0 = event.globalPosition }
+                    return event
+                }
+                let store = self.store
+                await store.waiters.wait { store.lastPosition > at }
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+public import Core
+import Synchronization
+
+/// The in-memory read model: one view per order, written compare-and-set on the version.
+public final class InMemoryReadModel: ReadModelStore, Sendable {
+    private let views = Mutex<[OrderID: OrderView]>([:])
+
+    public init() {}
+
+    public func view(of order: OrderID) async throws -> OrderView? {
+        views.withLock { $0[order] }
+    }
+
+    public func save(_ view: OrderView, replacingVersion: Int64) async throws -> Bool {
+        views.withLock { all in
+            guard (all[view.orderID]?.version ?? 0) == replacingVersion else { return false }
+            all[view.orderID] = view
+            return true
+        }
+    }
+
+    public func list(_ query: OrderQuery) async throws -> [OrderView] {
+        views.withLock { all in
+            all.values
+                .filter { v in
+                    (query.customerID == nil || v.state.customerID == query.customerID)
+                        && (query.status == nil || v.status == query.status)
+                        && (query.after == nil || v.orderID > query.after!)
+                }
+                .sorted { $0.orderID < $1.orderID }
+                .prefix(query.limit)
+                .map { $0 }
+        }
+    }
+
+    /// Every view, by order (for checkers and expectations).
+    public func snapshot() -> [OrderID: OrderView] { views.withLock { $0 } }
+}
+
+/// In-memory checkpoints (the relay's published position).
+public final class InMemoryCheckpoints: CheckpointStore, Sendable {
+    private let positions = Mutex<[String: Int64]>([:])
+
+    public init() {}
+
+    public func load(_ name: String) async throws -> Int64 { positions.withLock { $0[name] ?? 0 } }
+
+    public func save(_ name: String, position: Int64) async throws {
+        positions.withLock { $0[name] = position }
+    }
+}

@@ -1,0 +1,50 @@
+public import Core
+
+/// The simulator's seeded random generator (xoshiro256**), split per component by name so that
+/// adding draws in one component does not shift another's.
+public final class SimRandom: RandomSource, RandomNumberGenerator, @unchecked Sendable {
+    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+
+    /// A generator for `seed`, or for `seed` split by `label`.
+    public init(seed: UInt64, label: String = "") {
+        var x = seed ^ SimRandom.fnv1a(label)
+        func splitmix() -> UInt64 {
+            x &+= 0x9E37_79B9_7F4A_7C15
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        s0 = splitmix(); s1 = splitmix(); s2 = splitmix(); s3 = splitmix()
+    }
+
+    public func next() -> UInt64 {
+        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+        let t = s1 << 17
+        s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
+        s2 ^= t
+        s3 = s3 << 45 | s3 >> 19
+        return result
+    }
+
+    /// A child generator for a component.
+    public func split(_ label: String) -> SimRandom { SimRandom(seed: next(), label: label) }
+
+    /// A duration uniformly in `range` (whole milliseconds).
+    public func duration(in range: ClosedRange<Duration>) -> Duration {
+        let low = range.lowerBound.wholeMilliseconds, high = range.upperBound.wholeMilliseconds
+        return .milliseconds(low + Int64(below(UInt64(high - low + 1))))
+    }
+
+    /// True with probability `p`.
+    public func chance(_ p: Double) -> Bool {
+        p > 0 && Double(next() >> 11) * 0x1.0p-53 < p
+    }
+
+    /// FNV-1a, 64 bit: a stable hash for labels and keys.
+    public static func fnv1a(_ text: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+}

@@ -1,0 +1,65 @@
+public import Core
+import HeapModule
+
+/// Virtual time and the timer queue: the heart of the deterministic simulator.
+///
+/// `run` alternates between running every ready job and jumping the clock to the next timer.
+/// Timers at the same instant fire in an order drawn from the seed, so different seeds explore
+/// different interleavings while one seed always gives the same one.
+public final class SimRuntime: @unchecked Sendable {
+    struct Timer: Comparable {
+        var at: Timestamp
+        var tiebreak: UInt64
+        var sequence: Int
+        var action: () -> Void
+        static func < (l: Timer, r: Timer) -> Bool {
+            (l.at, l.tiebreak, l.sequence) < (r.at, r.tiebreak, r.sequence)
+        }
+        static func == (l: Timer, r: Timer) -> Bool { l.sequence == r.sequence }
+    }
+
+    public let executor = SimExecutor()
+    public private(set) var now: Timestamp = .zero
+    private var timers = Heap<Timer>()
+    private var sequence = 0
+    private let random: SimRandom
+    /// Timers fired so far.
+    public private(set) var timersFired = 0
+
+    public init(random: SimRandom) {
+        self.random = random
+    }
+
+    /// Runs `action` on the simulator thread at virtual time `at` (now, if `at` has passed).
+    public func schedule(at: Timestamp, _ action: @escaping () -> Void) {
+        sequence += 1
+        timers.insert(Timer(at: max(at, now), tiebreak: random.next(), sequence: sequence, action: action))
+    }
+
+    /// Starts a task on the simulator's executor. Every task of a run is started here.
+    @discardableResult
+    public func spawn(_ operation: sending @escaping @isolated(any) () async -> Void) -> Task<Void, Never> {
+        Task(executorPreference: executor, operation: operation)
+    }
+
+    /// Runs until nothing is ready and no timer is left (quiescence), or until the next timer is
+    /// after `limit`. Returns true at quiescence. `afterStep` runs after each timer's jobs.
+    @discardableResult
+    public func run(until limit: Timestamp, afterStep: () -> Void = {}) -> Bool {
+        executor.runUntilIdle()
+        afterStep()
+        while let next = timers.min {
+            if next.at > limit { return false }
+            let timer = timers.removeMin()
+            now = timer.at
+            timersFired &+= 1
+            timer.action()
+            executor.runUntilIdle()
+            afterStep()
+        }
+        return true
+    }
+
+    /// Whether any timer is pending.
+    public var hasPendingTimers: Bool { !timers.isEmpty }
+}

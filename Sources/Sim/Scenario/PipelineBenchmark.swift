@@ -1,0 +1,44 @@
+import Core
+
+/// Workloads for measuring the simulator.
+public enum PipelineBenchmark {
+    /// `orders` orders from 100 customers, one every millisecond of virtual time, with ample
+    /// money and stock, so every order ships.
+    public static func scenario(orders: Int) -> Scenario {
+        var s = Scenario(name: "bench \(orders) orders", file: "<bench>")
+        s.seed = 7
+        s.stopAfter = .seconds(Int64(orders) + 600)
+        s.paymentTimeout = .seconds(60)
+        let customers = (0..<100).map { CustomerID(unchecked: "c\($0)") }
+        s.customers = customers.map { ($0, Int64.max / 4) }
+        s.stock = [(SKU(unchecked: "widget"), Int64.max / 4)]
+        for i in 0..<orders {
+            let command = PlaceOrder(customerID: customers[i % customers.count],
+                                     lines: [OrderLine(sku: SKU(unchecked: "widget"), quantity: 1, unitPrice: 500)],
+                                     currency: .eur, clientKey: nil)
+            s.actions.append(TimedAction(at: .milliseconds(i), action: .place(alias: "o\(i)", command),
+                                         location: SourceLocation(file: "<bench>", line: i + 1, column: 1)))
+        }
+        return s
+    }
+
+    /// The reference: a bare two-actor ping-pong of `hops` round trips on the simulator's executor.
+    public static func pingPong(hops: Int) {
+        let runtime = SimRuntime(random: SimRandom(seed: 1))
+        let pong = Pong()
+        runtime.spawn {
+            var total = 0
+            for _ in 0..<hops { total &+= await pong.ping() }
+            precondition(total > 0)
+        }
+        runtime.run(until: .zero)
+    }
+
+    actor Pong {
+        var count = 0
+        func ping() -> Int {
+            count += 1
+            return count
+        }
+    }
+}

@@ -1,0 +1,181 @@
+import Core
+import Actors
+
+/// One failed expectation or broken invariant of a run.
+public struct RunFailure: Hashable, Sendable, CustomStringConvertible {
+    /// Where the expectation was written (nil for invariants).
+    public var location: SourceLocation?
+    /// The expectation as written, or the checker's name.
+    public var what: String
+    public var reason: String
+    /// The checker that caught it, for invariant violations.
+    public var checker: String?
+
+    public var description: String {
+        (location.map { "\($0): " } ?? "") + "\(what): \(reason)"
+    }
+}
+
+/// The outcome of running one scenario with one seed.
+public struct RunReport: Sendable {
+    public var scenario: String
+    public var file: String
+    public var seed: UInt64
+    public var traceHash: String
+    public var simulatedMillis: Int64
+    public var events: Int
+    public var deliveries: Int
+    public var traceLines: Int
+    /// Whether the run went quiet before `stop-after`.
+    public var quiescent: Bool
+    public var failures: [RunFailure]
+    /// The trace as JSON lines, when it was kept.
+    public var trace: [UInt8]
+    public var passed: Bool { failures.isEmpty }
+}
+
+/// Runs a scenario in a fresh simulated world and checks its expectations and the invariants.
+public enum ScenarioRunner {
+    public static func run(_ scenario: Scenario, seed: UInt64? = nil, keepTrace: Bool = false) -> RunReport {
+        var configuration = WorldConfiguration(seed: seed ?? scenario.seed)
+        configuration.partitions = scenario.partitions
+        configuration.paymentTimeout = scenario.paymentTimeout
+        configuration.sessionTimeout = scenario.sessionTimeout
+        configuration.keepTrace = keepTrace
+        let world = SimWorld(configuration)
+        var balances: [CustomerID: Int64] = [:]
+        for (customer, balance) in scenario.customers {
+            world.provider.open(customer, balance: balance)
+            balances[customer] = balance
+        }
+        for (sku, quantity) in scenario.stock { world.warehouse.setStock(sku, quantity) }
+        world.start()
+
+        let outcomes = PlacementBook()
+        for timed in scenario.actions {
+            world.runtime.schedule(at: .zero + timed.at) {
+                apply(timed.action, in: world, outcomes: outcomes)
+            }
+        }
+        let quiescent = world.runtime.run(until: .zero + scenario.stopAfter)
+
+        var failures = scenario.expectations.compactMap { expectation in
+            check(expectation, world: world, outcomes: outcomes).map {
+                RunFailure(location: expectation.location, what: "expect \(expectation.text)", reason: $0)
+            }
+        }
+        failures += Invariants.check(world, initialBalances: balances, quiescent: quiescent).map {
+            RunFailure(location: nil, what: "invariant \($0.checker)", reason: $0.description, checker: $0.checker)
+        }
+        let hash = world.trace.hash()
+        world.shutdown()
+        return RunReport(
+            scenario: scenario.name, file: scenario.file, seed: configuration.seed, traceHash: hash,
+            simulatedMillis: world.trace.lastActivity.millis, events: world.trace.eventsAppended, deliveries: world.trace.deliveries,
+            traceLines: world.trace.lineCount, quiescent: quiescent, failures: failures, trace: world.trace.text)
+    }
+
+    static func apply(_ action: Action, in world: SimWorld, outcomes: PlacementBook) {
+        switch action {
+        case .place(let alias, let command):
+            world.place(command) { result in
+                outcomes.results[alias] = result
+                switch result {
+                case .success(let placed):
+                    world.trace.client(alias, outcome: (placed.wasDuplicate ? "duplicate " : "accepted ") + placed.orderID.rawValue)
+                case .failure(let error):
+                    world.trace.client(alias, outcome: "refused \(error.code)")
+                }
+            }
+        case .crash(let name): world.crash(name)
+        case .restart(let name): world.restart(name)
+        case .provider(let behaviour):
+            world.trace.fault("provider-\(behaviour)", node: "provider")
+            switch behaviour {
+            case .normal:
+                world.provider.mode = .normal
+                world.provider.declined = []
+                world.provider.latency = .milliseconds(2)...(.milliseconds(8))
+            case .decline(let customer): world.provider.declined.insert(customer)
+            case .declineAll: world.provider.mode = .declineAll
+            case .latency(let d): world.provider.latency = d...d
+            case .timeout: world.provider.mode = .timeout
+            }
+        case .warehouseStock(let sku, let quantity): world.warehouse.setStock(sku, quantity)
+        }
+    }
+
+    /// Checks one expectation; returns why it failed, or nil.
+    static func check(_ expectation: Expectation, world: SimWorld, outcomes: PlacementBook) -> String? {
+        func order(_ alias: String) -> (OrderID?, String?) {
+            switch outcomes.results[alias] {
+            case .success(let placed)?: return (placed.orderID, nil)
+            case .failure(let error)?: return (nil, "order '\(alias)' was refused: \(error)")
+            case nil: return (nil, "order '\(alias)' got no answer from the order service")
+            }
+        }
+        switch expectation.kind {
+        case .orderStatus(let alias, let status, let within):
+            let (id, problem) = order(alias)
+            guard let id else { return problem }
+            guard let state = world.log.states[id] else { return "order '\(alias)' (\(id)) has no events" }
+            guard state.status == status else {
+                return "order '\(alias)' is '\(state.status.rawValue)', expected '\(status.rawValue)'"
+                    + (state.cancelReason.map { " (cancelled: \($0))" } ?? "")
+            }
+            if let within, let reached = world.log.reachedAt[id]?[status], reached > .zero + within {
+                return "order '\(alias)' became '\(status.rawValue)' at \(reached.millis)ms, later than \(within.wholeMilliseconds)ms"
+            }
+            return nil
+        case .rejected(let alias):
+            if case .success(let placed)? = outcomes.results[alias] { return "order '\(alias)' was accepted as \(placed.orderID)" }
+            return nil
+        case .balance(let customer, let expected):
+            let actual = world.provider.balances[customer] ?? 0
+            return actual == expected ? nil : "balance of \(customer) is \(actual), expected \(expected)"
+        case .stock(let sku, let expected):
+            let actual = world.warehouse.stock[sku] ?? 0
+            return actual == expected ? nil : "stock of \(sku) is \(actual), expected \(expected)"
+        case .view(let alias, let status, let version):
+            let (id, problem) = order(alias)
+            guard let id else { return problem }
+            guard let view = world.views.snapshot()[id] else { return "the read model has no view of order '\(alias)'" }
+            if view.status != status { return "the read model shows '\(view.status.rawValue)', expected '\(status.rawValue)'" }
+            if let version, view.version != version { return "the read model is at version \(view.version), expected \(version)" }
+            return nil
+        case .noEvent(let type, let alias):
+            let (id, problem) = order(alias)
+            guard let id else { return problem }
+            let n = world.log.countsByOrder[id]?[type] ?? 0
+            return n == 0 ? nil : "order '\(alias)' has \(n) \(type.rawValue) event(s)"
+        case .count(let type, let alias, let expected):
+            var actual = world.log.counts[type] ?? 0
+            if let alias {
+                let (id, problem) = order(alias)
+                guard let id else { return problem }
+                actual = world.log.countsByOrder[id]?[type] ?? 0
+            }
+            return actual == expected ? nil : "counted \(actual) \(type.rawValue), expected \(expected)"
+        case .orders(let expected):
+            let actual = world.log.counts[.orderCreated] ?? 0
+            return actual == expected ? nil : "\(actual) orders were created, expected \(expected)"
+        case .sameOrder(let a, let b):
+            let (idA, pa) = order(a), (idB, pb) = order(b)
+            guard let idA, let idB else { return pa ?? pb }
+            return idA == idB ? nil : "'\(a)' is \(idA) but '\(b)' is \(idB)"
+        case .charges(let customer, let expected):
+            let actual = world.provider.debitCount[customer] ?? 0
+            return actual == expected ? nil : "\(customer) was debited \(actual) time(s), expected \(expected)"
+        case .query(let customer, let status, let expected):
+            let views = world.views.snapshot().values.filter {
+                (customer == nil || $0.state.customerID == customer) && (status == nil || $0.status == status)
+            }
+            return views.count == expected ? nil : "the read model lists \(views.count) order(s), expected \(expected)"
+        }
+    }
+}
+
+/// What each client placement got back.
+final class PlacementBook: @unchecked Sendable {
+    var results: [String: Result<PlaceOrderResult, CausewayError>] = [:]
+}

@@ -1,0 +1,154 @@
+public import Core
+import Crypto
+public import Actors
+
+/// The canonical trace of a run: one JSON line per append, publication, delivery, commit,
+/// rebalance, provider side effect, fault and client call, in the order they happened, each
+/// stamped with virtual time. Its SHA-256 (of exactly the bytes of the JSON-lines file) is the
+/// run's trace hash. Nothing in it depends on the wall clock.
+///
+/// Only ever touched on the simulator thread.
+public final class TraceRecorder: EventStoreObserver, EventBusObserver, ConsumerObserver, ProviderObserver,
+    @unchecked Sendable
+{
+    private let runtime: SimRuntime
+    private var hasher = SHA256()
+    private let keepLines: Bool
+    /// The trace as JSON lines, when kept.
+    public private(set) var text: [UInt8] = []
+    public private(set) var lineCount = 0
+    /// Virtual time of the last line: when the system last did something.
+    public private(set) var lastActivity: Timestamp = .zero
+    public private(set) var eventsAppended = 0
+    public private(set) var deliveries = 0
+    /// Everything the checkers watch; the recorder forwards each fact to them.
+    let observers: [any SimFactObserver]
+
+    init(runtime: SimRuntime, keepLines: Bool, observers: [any SimFactObserver]) {
+        self.runtime = runtime
+        self.keepLines = keepLines
+        self.observers = observers
+    }
+
+    private func line(_ kind: StaticString, _ fill: (inout JSONLine) -> Void) {
+        var line = JSONLine()
+        line.field("at", runtime.now.millis)
+        line.field("kind", "\(kind)")
+        fill(&line)
+        let bytes = line.finish()
+        hasher.update(data: bytes)
+        if keepLines { text.append(contentsOf: bytes) }
+        lineCount += 1
+        lastActivity = runtime.now
+    }
+
+    /// The hex SHA-256 of the trace so far.
+    public func hash() -> String {
+        hasher.finalize().map { byte in
+            let digits = Array("0123456789abcdef".utf8)
+            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 15)]], as: UTF8.self)
+        }.joined()
+    }
+
+    // MARK: Store and bus
+
+    public func appended(_ events: [RecordedEvent]) {
+        for e in events {
+            eventsAppended += 1
+            line("append") {
+                $0.field("stream", e.streamID.rawValue)
+                $0.field("version", e.streamVersion)
+                $0.field("position", e.globalPosition)
+                $0.field("type", e.type.rawValue)
+                $0.field("event", e.eventID.rawValue)
+            }
+        }
+        for o in observers { o.appended(events, at: runtime.now) }
+    }
+
+    public func published(_ record: BusRecord, partition: Int, offset: Int64) {
+        line("publish") {
+            $0.field("topic", record.topic)
+            $0.field("partition", partition)
+            $0.field("offset", offset)
+            $0.field("position", record.event.globalPosition)
+        }
+        for o in observers { o.published(record.event) }
+    }
+
+    public func delivered(_ delivery: Delivery, group: String, member: String) {
+        deliveries += 1
+        line("deliver") {
+            $0.field("group", group)
+            $0.field("member", member)
+            $0.field("partition", delivery.partition)
+            $0.field("offset", delivery.offset)
+            $0.field("stream", delivery.event.streamID.rawValue)
+            $0.field("version", delivery.event.streamVersion)
+        }
+    }
+
+    public func committed(group: String, member: String, topic: String, partition: Int, offset: Int64) {
+        line("commit") {
+            $0.field("group", group)
+            $0.field("member", member)
+            $0.field("partition", partition)
+            $0.field("offset", offset)
+        }
+    }
+
+    public func rebalanced(group: String, generation: Int, assignment: [(member: String, partitions: [Int])]) {
+        line("rebalance") {
+            $0.field("group", group)
+            $0.field("generation", generation)
+            $0.field("assignment", assignment.map { "\($0.member)=\($0.partitions.map(String.init).joined(separator: "+"))" }
+                .joined(separator: " "))
+        }
+    }
+
+    public func handlerGaveUp(_ delivery: Delivery, member: String, error: any Error) {
+        line("gave-up") {
+            $0.field("member", member)
+            $0.field("stream", delivery.event.streamID.rawValue)
+            $0.field("version", delivery.event.streamVersion)
+            $0.field("error", "\(error)")
+        }
+    }
+
+    public func providerCall(_ kind: String, key: String, detail: String) {
+        line("provider") {
+            $0.field("call", kind)
+            $0.field("key", key)
+            $0.field("detail", detail)
+        }
+    }
+
+    // MARK: World
+
+    func fault(_ what: String, node: String) {
+        line("fault") {
+            $0.field("fault", what)
+            $0.field("node", node)
+        }
+    }
+
+    func client(_ alias: String, outcome: String) {
+        line("client") {
+            $0.field("order", alias)
+            $0.field("outcome", outcome)
+        }
+    }
+
+    func lost(_ what: String, caller: String) {
+        line("lost") {
+            $0.field("message", what)
+            $0.field("caller", caller)
+        }
+    }
+}
+
+/// Receives the facts of a run as they happen (the checkers and the scenario's bookkeeping).
+protocol SimFactObserver: AnyObject {
+    func appended(_ events: [RecordedEvent], at: Timestamp)
+    func published(_ event: RecordedEvent)
+}

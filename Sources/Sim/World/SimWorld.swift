@@ -1,0 +1,233 @@
+public import Core
+public import Actors
+
+/// The services a simulated world runs, one node each (as in deployment).
+public enum ServiceName: String, CaseIterable, Hashable, Sendable, Comparable {
+    case eventstore
+    case orders
+    case payments
+    case shipping
+    case orderquery1 = "orderquery-1"
+    case orderquery2 = "orderquery-2"
+
+    public static func < (l: Self, r: Self) -> Bool { l.rawValue < r.rawValue }
+}
+
+/// Consumer-group names.
+enum Groups {
+    static let saga = "orders-saga"
+    static let payments = "payments"
+    static let shipping = "shipping"
+    static let query = "orderquery"
+}
+
+/// Settings of a simulated world.
+public struct WorldConfiguration: Sendable {
+    public var seed: UInt64
+    public var partitions = 4
+    public var paymentTimeout: Duration = .seconds(10)
+    /// How long the bus waits before it declares a silent (crashed) member dead and rebalances.
+    public var sessionTimeout: Duration = .seconds(1)
+    public var busLatency: ClosedRange<Duration> = .milliseconds(1)...(.milliseconds(5))
+    /// Keep the trace text (for `--trace`); the hash is always computed.
+    public var keepTrace = false
+
+    public init(seed: UInt64) { self.seed = seed }
+}
+
+/// One simulated deployment: the in-memory store and bus, the providers, the network, and one
+/// node per service, all on one ``SimRuntime``. Crashing a node cancels its tasks and drops its
+/// memory; what it persisted (the log, offsets, the read model, the providers' books) stays.
+public final class SimWorld: @unchecked Sendable {
+    final class Node {
+        let name: ServiceName
+        var up = false
+        var incarnation = 0
+        var tasks: [Task<Void, Never>] = []
+        var members: [(group: String, member: String)] = []
+        init(name: ServiceName) { self.name = name }
+    }
+
+    public let configuration: WorldConfiguration
+    public let runtime: SimRuntime
+    let random: SimRandom
+    public let clock: SimClock
+    public let trace: TraceRecorder
+    public let log = LogModel()
+    public let store: InMemoryEventStore
+    public let bus: InMemoryEventBus
+    public let views = InMemoryReadModel()
+    let checkpoints = InMemoryCheckpoints()
+    public let network: SimNetwork
+    public let provider: SimPaymentProvider
+    public let warehouse: SimWarehouse
+    private var nodes: [ServiceName: Node] = [:]
+    private var clocks: [ServiceName: SimClock] = [:]
+    private(set) var orderService: OrderService<SimStoreClient>?
+
+    public convenience init(_ configuration: WorldConfiguration) {
+        self.init(configuration, observers: [])
+    }
+
+    init(_ configuration: WorldConfiguration, observers extraObservers: [any SimFactObserver]) {
+        self.configuration = configuration
+        random = SimRandom(seed: configuration.seed)
+        runtime = SimRuntime(random: random.split("timers"))
+        clock = SimClock(runtime: runtime)
+        trace = TraceRecorder(runtime: runtime, keepLines: configuration.keepTrace,
+                              observers: [log] + extraObservers)
+        store = InMemoryEventStore(clock: clock, observer: trace)
+        let latencyRandom = random.split("bus-latency")
+        let latency = configuration.busLatency
+        bus = InMemoryEventBus(
+            configuration: .init(partitions: configuration.partitions,
+                                 latency: { @Sendable in latencyRandom.duration(in: latency) }),
+            scheduler: runtime, random: random.split("bus"), observer: trace)
+        network = SimNetwork(clock: clock, random: random.split("network"))
+        provider = SimPaymentProvider(clock: clock, random: random.split("provider"))
+        warehouse = SimWarehouse(clock: clock, random: random.split("warehouse"))
+        provider.observer = trace
+        warehouse.observer = trace
+        for name in ServiceName.allCases {
+            nodes[name] = Node(name: name)
+            clocks[name] = SimClock(runtime: runtime)
+        }
+        network.isUp = { [unowned self] in nodes[ServiceName(rawValue: $0) ?? .eventstore]?.up ?? false }
+        network.onLoss = { [unowned self] caller, what in trace.lost(what, caller: caller) }
+    }
+
+    /// Starts every service.
+    public func start() {
+        for name in ServiceName.allCases { startNode(name) }
+    }
+
+    public func isUp(_ name: ServiceName) -> Bool { nodes[name]!.up }
+
+    /// A node's clock (clock faults move it).
+    public func clock(of name: ServiceName) -> SimClock { clocks[name]! }
+
+    /// Crashes a node: its tasks are cancelled, its memory is gone, its group memberships expire
+    /// after the session timeout.
+    public func crash(_ name: ServiceName) {
+        let node = nodes[name]!
+        guard node.up else { return }
+        node.up = false
+        trace.fault("crash", node: name.rawValue)
+        for task in node.tasks { task.cancel() }
+        node.tasks = []
+        if name == .orders { orderService = nil }
+        let members = node.members
+        node.members = []
+        runtime.schedule(at: runtime.now + configuration.sessionTimeout) { [self] in
+            for m in members { bus.expire(group: m.group, member: m.member) }
+        }
+    }
+
+    /// Restarts a crashed node with fresh memory.
+    public func restart(_ name: ServiceName) {
+        guard !nodes[name]!.up else { return }
+        trace.fault("restart", node: name.rawValue)
+        startNode(name)
+    }
+
+    /// Cancels every task so a finished run leaves nothing suspended.
+    public func shutdown() {
+        for name in ServiceName.allCases {
+            let node = nodes[name]!
+            for task in node.tasks { task.cancel() }
+            node.tasks = []
+            node.up = false
+        }
+        runtime.executor.runUntilIdle()
+    }
+
+    private func startNode(_ name: ServiceName) {
+        let node = nodes[name]!
+        node.up = true
+        node.incarnation += 1
+        let clock = clocks[name]!
+        let ids = random.split("ids-\(name.rawValue)-\(node.incarnation)")
+        let member = "\(name.rawValue)#\(node.incarnation)"
+        let client = SimStoreClient(store: store, network: network, caller: name.rawValue)
+        let writer = StreamWriter(store: client, clock: clock, random: ids)
+        switch name {
+        case .eventstore:
+            let relay = EventRelay(store: store, bus: bus, checkpoints: checkpoints, clock: clock)
+            node.tasks.append(runtime.spawn { try? await relay.run() })
+        case .orders:
+            let service = OrderService(writer: writer, configuration: .init(paymentTimeout: configuration.paymentTimeout))
+            orderService = service
+            node.tasks.append(runtime.spawn {
+                do {
+                    try await service.recover()
+                    try await service.runDeadlines()
+                } catch {}
+            })
+            consume(node, group: Groups.saga, member: member, handler: service, clock: clock)
+        case .payments:
+            consume(node, group: Groups.payments, member: member,
+                    handler: PaymentService(writer: writer, provider: provider), clock: clock)
+        case .shipping:
+            consume(node, group: Groups.shipping, member: member,
+                    handler: ShippingService(writer: writer, warehouse: warehouse), clock: clock)
+        case .orderquery1, .orderquery2:
+            consume(node, group: Groups.query, member: member,
+                    handler: OrderQueryWorker(store: client, views: views, clock: clock), clock: clock)
+        }
+    }
+
+    private func consume(_ node: Node, group: String, member: String, handler: some EventHandler, clock: SimClock) {
+        node.members.append((group, member))
+        let bus = self.bus, trace = self.trace
+        node.tasks.append(runtime.spawn {
+            guard let consumer = try? await bus.join(group: group, member: member, topics: [Topics.orders]) else { return }
+            let loop = ConsumerLoop(consumer: consumer, handler: handler, member: member, clock: clock, observer: trace)
+            try? await loop.run()
+        })
+    }
+
+    /// Places an order as a client would: one request to the order service over the network, and
+    /// with an idempotency key, retries after failures. `done` gets the outcome.
+    public func place(_ command: PlaceOrder, done: @escaping (Result<PlaceOrderResult, CausewayError>) -> Void) {
+        attemptPlace(command, attempt: 1, done: done)
+    }
+
+    private func attemptPlace(_ command: PlaceOrder, attempt: Int,
+                              done: @escaping (Result<PlaceOrderResult, CausewayError>) -> Void) {
+        let node = nodes[.orders]!
+        let finish: (Result<PlaceOrderResult, CausewayError>) -> Void = { [self] result in
+            if case .failure(let error) = result, error.isTransient, command.clientKey != nil, attempt < 5 {
+                runtime.schedule(at: runtime.now + .milliseconds(200 * attempt)) { [self] in
+                    attemptPlace(command, attempt: attempt + 1, done: done)
+                }
+            } else {
+                done(result)
+            }
+        }
+        guard node.up, let service = orderService else {
+            finish(.failure(CausewayError(.unavailable, "the order service is down")))
+            return
+        }
+        let network = self.network
+        let box = UncheckedBox(finish)
+        let task = runtime.spawn {
+            let result: Result<PlaceOrderResult, CausewayError>
+            do {
+                let placed = try await network.call(from: "client", to: "orders") { try await service.place(command) }
+                result = .success(placed)
+            } catch let error as CausewayError {
+                result = .failure(error)
+            } catch {
+                result = .failure(CausewayError(.unavailable, "the order service went away during the request"))
+            }
+            box.value(result)
+        }
+        node.tasks.append(task)
+    }
+}
+
+/// Carries a simulator-thread-only value into a simulator task.
+final class UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
