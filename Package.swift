@@ -53,8 +53,11 @@ let package = Package(
         ),
         .testTarget(name: "CoreTests", dependencies: ["Core"], swiftSettings: strict),
         .testTarget(name: "ActorsTests", dependencies: ["Core", "Actors", "Sim"], swiftSettings: strict),
-        .testTarget(name: "SimTests", dependencies: ["Core", "Actors", "Sim"], swiftSettings: strict),
-        .testTarget(name: "CLITests", dependencies: ["Sim"], swiftSettings: strict),
+        .testTarget(
+            name: "SimTests",
+            dependencies: ["Core", "Actors", "Sim", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strict
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

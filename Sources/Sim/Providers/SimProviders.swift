@@ -45,7 +45,14 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
     public func open(_ customer: CustomerID, balance: Int64) { balances[customer] = balance }
 
     public func charge(key: String, customer: CustomerID, amount: Money) async throws -> ChargeOutcome {
-        try await respond()
+        try await request()
+        let outcome = takeCharge(key: key, customer: customer, amount: amount)
+        try await reply()
+        return outcome
+    }
+
+    /// The charge itself, when the request reaches the provider. The reply may still be lost.
+    private func takeCharge(key: String, customer: CustomerID, amount: Money) -> ChargeOutcome {
         if let existing = charges[key] { return existing.outcome }
         let outcome: ChargeOutcome
         if mode == .declineAll || declined.contains(customer) {
@@ -72,7 +79,13 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
     }
 
     public func refund(key: String) async throws -> RefundOutcome {
-        try await respond()
+        try await request()
+        let outcome = takeRefund(key: key)
+        try await reply()
+        return outcome
+    }
+
+    private func takeRefund(key: String) -> RefundOutcome {
         guard var charge = charges[key], case .approved = charge.outcome, !charge.refunded else {
             return .nothingToRefund
         }
@@ -83,12 +96,18 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
         return .refunded(charge.amount)
     }
 
-    private func respond() async throws {
+    /// The request's way to the provider: half the latency, or a timeout when it does not answer.
+    private func request() async throws {
         if mode == .timeout {
             try await clock.sleep(for: callTimeout)
             throw CausewayError(.timeout, "payment provider did not answer within \(callTimeout)")
         }
-        try await clock.sleep(for: random.duration(in: latency))
+        try await clock.sleep(for: random.duration(in: latency) / 2)
+    }
+
+    /// The reply's way back: the other half.
+    private func reply() async throws {
+        try await clock.sleep(for: random.duration(in: latency) / 2)
     }
 }
 

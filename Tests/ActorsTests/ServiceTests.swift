@@ -1,0 +1,166 @@
+import Actors
+import Core
+import Sim
+import Synchronization
+import Testing
+
+struct StillClock: TimeSource {
+    func now() -> Timestamp { Timestamp(millis: 5) }
+    func sleep(until deadline: Timestamp) async throws {}
+}
+
+final class CountingRandom: RandomSource {
+    let counter = Mutex<UInt64>(0)
+    func next() -> UInt64 { counter.withLock { $0 &+= 0x9E37_79B9_7F4A_7C15; return $0 } }
+}
+
+/// A payment provider double: idempotent by key, counts real debits.
+final class FakeProvider: PaymentProvider {
+    struct State {
+        var charges: [String: ChargeOutcome] = [:]
+        var debits = 0
+        var refunds = 0
+        var decline = false
+    }
+    let state = Mutex(State())
+
+    func charge(key: String, customer: CustomerID, amount: Money) async throws -> ChargeOutcome {
+        state.withLock { s in
+            if let existing = s.charges[key] { return existing }
+            let outcome: ChargeOutcome = s.decline ? .declined(reason: "no") : .approved(chargeID: "ch-\(s.debits + 1)")
+            if !s.decline { s.debits += 1 }
+            s.charges[key] = outcome
+            return outcome
+        }
+    }
+
+    func refund(key: String) async throws -> RefundOutcome {
+        state.withLock { s in
+            guard case .approved? = s.charges[key] else { return .nothingToRefund }
+            s.charges[key] = .declined(reason: "refunded")
+            s.refunds += 1
+            return .refunded(Money(minorUnits: 300, currency: .eur))
+        }
+    }
+}
+
+final class FakeWarehouse: Warehouse {
+    let stock = Mutex<Int64>(1)
+    func reserve(key: String, lines: [OrderLine]) async throws -> ReservationOutcome {
+        stock.withLock { s in
+            guard s >= lines[0].quantity else { return .insufficientStock(lines[0].sku) }
+            s -= lines[0].quantity
+            return .reserved
+        }
+    }
+    func ship(key: String) async throws -> String { "trk" }
+}
+
+@Suite struct ServiceTests {
+    let store: InMemoryEventStore
+    let writer: StreamWriter<InMemoryEventStore>
+
+    init() {
+        store = InMemoryEventStore(clock: StillClock())
+        writer = StreamWriter(store: store, clock: StillClock(), random: CountingRandom())
+    }
+
+    let alice = CustomerID(unchecked: "alice")
+
+    func place(key: String? = nil, quantity: Int64 = 1) async throws -> PlaceOrderResult {
+        let orders = OrderService(writer: writer)
+        return try await orders.place(PlaceOrder(customerID: alice, lines: [OrderLine(sku: SKU(unchecked: "w"), quantity: quantity, unitPrice: 300)],
+                                                 currency: .eur, clientKey: key))
+    }
+
+    func delivery(_ order: OrderID, version: Int64) async throws -> Delivery {
+        let event = try await store.readStream(order.streamID, from: version, direction: .forwards, limit: 1)[0]
+        return Delivery(topic: Topics.orders, partition: 0, offset: version, key: order.rawValue, event: event, generation: 1)
+    }
+
+    @Test func placingWithTheSameKeyIsIdempotent() async throws {
+        let first = try await place(key: "k1")
+        let again = try await place(key: "k1")
+        #expect(first.orderID == again.orderID && !first.wasDuplicate && again.wasDuplicate)
+        #expect(store.lastPosition == 1)
+        await #expect {
+            try await place(key: "k1", quantity: 2)
+        } throws: { ($0 as? CausewayError)?.code == .idempotencyConflict }
+        let other = try await place()
+        #expect(other.orderID != first.orderID)
+    }
+
+    @Test func redeliveredOrderCreatedIsChargedOnce() async throws {
+        let provider = FakeProvider()
+        let payments = PaymentService(writer: writer, provider: provider)
+        let order = try await place().orderID
+        let created = try await delivery(order, version: 1)
+        try await payments.handle(created)
+        try await payments.handle(created)
+        #expect(provider.state.withLock { $0.debits } == 1)
+        #expect(try await store.readStream(order.streamID).map(\.type) == [.orderCreated, .paymentDebited])
+    }
+
+    @Test func aChargeTakenBeforeACrashIsRecordedWithoutChargingAgain() async throws {
+        let provider = FakeProvider()
+        let order = try await place().orderID
+        // The provider charged, but the service died before it appended.
+        _ = try await provider.charge(key: PaymentService<InMemoryEventStore, FakeProvider>.chargeKey(order), customer: alice,
+                                      amount: Money(minorUnits: 300, currency: .eur))
+        let payments = PaymentService(writer: writer, provider: provider)
+        try await payments.handle(try await delivery(order, version: 1))
+        #expect(provider.state.withLock { $0.debits } == 1)
+        #expect(try await store.readStream(order.streamID).last?.type == .paymentDebited)
+    }
+
+    @Test func aCancelledPaidOrderIsRefundedOnce() async throws {
+        let provider = FakeProvider()
+        let payments = PaymentService(writer: writer, provider: provider)
+        let order = try await place().orderID
+        try await payments.handle(try await delivery(order, version: 1))
+        let state = try #require(try await writer.load(order))
+        _ = try await writer.append([.shipmentFailed(reason: "x"), .cancelled(reason: "shipment-failed")], to: state, causedBy: "t")
+        let cancelled = try await delivery(order, version: 4)
+        try await payments.handle(cancelled)
+        try await payments.handle(cancelled)
+        #expect(provider.state.withLock { $0.refunds } == 1)
+        #expect(try await store.readStream(order.streamID).last?.type == .paymentRefunded)
+    }
+
+    @Test func shippingApprovesAndShipsOrFails() async throws {
+        let provider = FakeProvider()
+        let payments = PaymentService(writer: writer, provider: provider)
+        let shipping = ShippingService(writer: writer, warehouse: FakeWarehouse())
+        let a = try await place().orderID
+        let b = try await place().orderID
+        for order in [a, b] {
+            try await payments.handle(try await delivery(order, version: 1))
+            try await shipping.handle(try await delivery(order, version: 2))
+        }
+        #expect(try await store.readStream(a.streamID).map(\.type) == [.orderCreated, .paymentDebited, .approved, .shipped])
+        #expect(try await store.readStream(b.streamID).map(\.type) == [.orderCreated, .paymentDebited, .shipmentFailed])
+        // The saga cancels the failed one.
+        let orders = OrderService(writer: writer)
+        try await orders.handle(try await delivery(b, version: 3))
+        #expect(try await writer.load(b)?.status == .cancelled)
+    }
+
+    @Test func queryWorkerSkipsDuplicatesAndFillsGaps() async throws {
+        let views = InMemoryReadModel()
+        let worker = OrderQueryWorker(store: store, views: views, clock: StillClock())
+        let order = try await place().orderID
+        let state = try #require(try await writer.load(order))
+        _ = try await writer.append([.paymentDeclined(reason: "x"), .cancelled(reason: "payment-declined")], to: state, causedBy: "t")
+        // Version 3 arrives first (its partition moved): the worker reads 1...3 from the store.
+        try await worker.handle(try await delivery(order, version: 3))
+        #expect(try await views.view(of: order)?.version == 3)
+        try await worker.handle(try await delivery(order, version: 1))
+        try await worker.handle(try await delivery(order, version: 2))
+        let view = try #require(try await views.view(of: order))
+        #expect(view == OrderView.fold(try await store.readStream(order.streamID)))
+        #expect(view.history.count == 3)
+        let listed = try await QueryService(views: views).orders(OrderQuery(customerID: alice, status: .cancelled))
+        #expect(listed.map(\.orderID) == [order])
+        await #expect(throws: CausewayError.self) { try await QueryService(views: views).order(OrderID(unchecked: "nope")) }
+    }
+}

@@ -1,0 +1,69 @@
+import Sim
+import Testing
+
+@Suite struct ScenarioParserTests {
+    func error(_ source: String) -> ScenarioError? {
+        do {
+            _ = try ScenarioParser.parse(source, file: "t.scenario")
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func parsesEveryStatement() throws {
+        let s = try ScenarioParser.parse("""
+            # comment
+            scenario  a name with words   # trailing comment
+            seed 12
+            partitions 3
+            payment-timeout 2s
+            session-timeout 250ms
+            stop-after 1m
+            currency USD
+            customer alice balance 500
+            stock widget 4
+            at 0ms place o1 alice widget*2@100 gadget*1@5 key=k-1 currency=EUR
+            at 10ms crash payments
+            at 20ms restart payments
+            at 1s provider latency 300ms
+            at 1s provider decline alice
+            at 2s warehouse stock widget 9
+            expect order o1 shipped within 2s
+            expect view o1 shipped version 4
+            expect count order-shipped for o1 1
+            expect query customer alice status shipped count 1
+            """, file: "t.scenario")
+        #expect(s.name == "a name with words")
+        #expect(s.seed == 12 && s.partitions == 3 && s.paymentTimeout == .seconds(2) && s.stopAfter == .seconds(60))
+        #expect(s.currency.code == "USD")
+        #expect(s.actions.count == 6 && s.expectations.count == 4)
+        guard case .place(let alias, let command) = s.actions[0].action else {
+            Issue.record("expected a placement")
+            return
+        }
+        #expect(alias == "o1" && command.lines.count == 2 && command.clientKey == "k-1" && command.currency.code == "EUR")
+        #expect(s.actions[1].at == .milliseconds(10))
+    }
+
+    @Test(arguments: [
+        ("seed 1", "t.scenario:1:1: expected a 'scenario <name>' line"),
+        ("scenario x\nsed 4", "t.scenario:2:1: expected a statement"),
+        ("scenario x\nat 5 crash payments", "t.scenario:2:4: expected a duration like 250ms, 2s or 1m, found '5'"),
+        ("scenario x\nat 5ms crash payment", "t.scenario:2:14: expected a service"),
+        ("scenario x\nat 0ms place o1 alice widget*x@1", "t.scenario:2:23: expected an item like 'widget*2@1500'"),
+        ("scenario x\nat 0ms place o1 alice", "t.scenario:2:22: expected at least one item"),
+        ("scenario x\nat 0ms place o1 al/ice w*1@1", "t.scenario:2:17: customer id 'al/ice' has '/'"),
+        ("scenario x\nexpect order nope shipped", "t.scenario:2:14: unknown order name 'nope'"),
+        ("scenario x\nat 0ms place o1 a w*1@1\nexpect order o1 lost", "t.scenario:3:17: expected an order status"),
+        ("scenario x\ncustomer a balance 5 extra", "t.scenario:2:22: expected the end of the line, found 'extra'"),
+        ("scenario x\npartitions 0", "t.scenario:2:12: expected a partition count from 1 to 256, found 0"),
+        ("scenario x\ncurrency ABC", "t.scenario:2:10: unknown currency 'ABC'"),
+        ("scenario x\nat 0ms place o1 a w*1@1\nat 0ms place o1 a w*1@1", "t.scenario:3:14: order name 'o1' is already used"),
+        ("scenario x\nexpect count order-teleported 1", "t.scenario:2:14: expected an event type"),
+    ])
+    func errorsSayWhereAndWhat(source: String, expected: String) throws {
+        let e = try #require(error(source))
+        #expect(e.description.hasPrefix(expected), "got: \(e.description)")
+    }
+}

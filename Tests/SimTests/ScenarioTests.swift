@@ -1,0 +1,72 @@
+import Foundation
+import Sim
+import Testing
+
+/// Every file in Scenarios/, loaded once.
+enum ScenarioFixtures {
+    static let directory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Scenarios")
+
+    static var files: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+            .filter { $0.hasSuffix(".scenario") }.sorted()
+    }
+
+    static func load(_ name: String) throws -> Scenario {
+        let path = directory.appendingPathComponent(name).path
+        return try ScenarioParser.parse(String(contentsOfFile: path, encoding: .utf8), file: "Scenarios/\(name)")
+    }
+}
+
+@Suite struct ScenarioTests {
+    @Test func thereAreScenarios() {
+        #expect(ScenarioFixtures.files.count >= 8)
+    }
+
+    @Test(arguments: ScenarioFixtures.files)
+    func scenarioPassesAndIsDeterministic(file: String) throws {
+        let scenario = try ScenarioFixtures.load(file)
+        let first = ScenarioRunner.run(scenario)
+        #expect(first.failures.isEmpty, "\(first.failures)")
+        #expect(first.quiescent)
+        let second = ScenarioRunner.run(scenario)
+        #expect(first.traceHash == second.traceHash)
+        #expect(first.traceLines == second.traceLines && first.events == second.events)
+    }
+
+    @Test func differentSeedsExploreDifferentInterleavings() throws {
+        let scenario = try ScenarioFixtures.load("many-concurrent-orders.scenario")
+        let hashes = Set((1...4).map { ScenarioRunner.run(scenario, seed: UInt64($0)).traceHash })
+        #expect(hashes.count == 4)
+    }
+
+    @Test func theTraceHashIsTheHashOfTheTraceText() throws {
+        let report = ScenarioRunner.run(try ScenarioFixtures.load("happy-path.scenario"), keepTrace: true)
+        #expect(!report.trace.isEmpty)
+        let lines = report.trace.split(separator: UInt8(ascii: "\n"))
+        #expect(lines.count == report.traceLines)
+        for line in lines.prefix(20) {
+            #expect(try JSONSerialization.jsonObject(with: Data(line)) is [String: Any])
+        }
+        #expect(report.traceHash == sha256Hex(report.trace))
+    }
+
+    @Test func aWrongExpectationFailsAndSaysWhy() throws {
+        var scenario = try ScenarioFixtures.load("happy-path.scenario")
+        let source = """
+            scenario wrong
+            customer alice balance 10000
+            stock widget 10
+            at 0ms place o1 alice widget*2@1500
+            expect order o1 cancelled
+            expect balance alice 1
+            """
+        scenario = try ScenarioParser.parse(source, file: "wrong.scenario")
+        let report = ScenarioRunner.run(scenario)
+        #expect(report.failures.count == 2)
+        #expect(report.failures[0].location?.description == "wrong.scenario:5:1")
+        #expect(report.failures[0].reason.contains("is 'shipped', expected 'cancelled'"))
+        #expect(report.failures[1].reason.contains("balance of alice is 7000"))
+    }
+}
