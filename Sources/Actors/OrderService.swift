@@ -29,8 +29,10 @@ public actor OrderService<Store: EventStore>: EventHandler {
 
     let writer: StreamWriter<Store>
     let configuration: Configuration
-    /// Orders still waiting for a payment outcome, by deadline (kept sorted).
+    /// Orders still waiting for a payment outcome, by deadline (kept sorted from `deadlineHead` on;
+    /// entries before it have fired and are dropped in bulk).
     private var deadlines: [(at: Timestamp, order: OrderID)] = []
+    private var deadlineHead = 0
     private var awaitingPayment: Set<OrderID> = []
     private let deadlineAdded = Wakeup()
 
@@ -111,7 +113,7 @@ public actor OrderService<Store: EventStore>: EventHandler {
     private func watchPayment(_ order: OrderID, createdAt: Timestamp) {
         guard awaitingPayment.insert(order).inserted else { return }
         let at = createdAt + configuration.paymentTimeout
-        let index = deadlines.lastIndex { $0.at <= at }.map { $0 + 1 } ?? 0
+        let index = deadlines[deadlineHead...].lastIndex { $0.at <= at }.map { $0 + 1 } ?? deadlineHead
         deadlines.insert((at, order), at: index)
         deadlineAdded.signal()
     }
@@ -141,15 +143,20 @@ public actor OrderService<Store: EventStore>: EventHandler {
     public func runDeadlines() async throws {
         while true {
             try Task.checkCancellation()
-            guard let first = deadlines.first else {
+            guard deadlineHead < deadlines.count else {
                 await deadlineAdded.wait()
                 continue
             }
+            let first = deadlines[deadlineHead]
             if first.at > writer.clock.now() {
                 try await writer.clock.sleep(until: first.at)
                 continue
             }
-            deadlines.removeFirst()
+            deadlineHead += 1
+            if deadlineHead > 1024, deadlineHead * 2 > deadlines.count {
+                deadlines.removeFirst(deadlineHead)
+                deadlineHead = 0
+            }
             guard awaitingPayment.remove(first.order) != nil else { continue }
             try await settle(first.order, cause: "deadline") { OrderDecider.paymentDeadlinePassed($0) }
         }
