@@ -101,3 +101,16 @@ public struct StreamID: ValidatedID {
         return OrderID(unchecked: String(rawValue.dropFirst(6)))
     }
 }
+
+extension Sequence<UInt8> {
+    /// The bytes as lowercase hexadecimal.
+    public var hexString: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -149,11 +149,7 @@ extension OrderID {
         hasher.update(data: Array(customer.rawValue.utf8))
         hasher.update(data: [0])
         hasher.update(data: Array(clientKey.utf8))
-        let hex = hasher.finalize().prefix(10).map { byte in
-            let digits = Array("0123456789abcdef".utf8)
-            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 15)]], as: UTF8.self)
-        }.joined()
-        return OrderID(unchecked: "ord-" + hex)
+        return OrderID(unchecked: "ord-" + hasher.finalize().prefix(10).hexString)
     }
 
     /// The id of a new event derived from the order's client key (idempotent across retries).

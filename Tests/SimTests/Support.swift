@@ -1,6 +1,6 @@
-import Foundation
+import Core
 import Crypto
 
 func sha256Hex(_ bytes: [UInt8]) -> String {
-    SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    Array(SHA256.hash(data: bytes)).hexString
 }

@@ -44,10 +44,7 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
 
     /// The hex SHA-256 of the trace so far.
     public func hash() -> String {
-        hasher.finalize().map { byte in
-            let digits = Array("0123456789abcdef".utf8)
-            return String(decoding: [digits[Int(byte >> 4)], digits[Int(byte & 15)]], as: UTF8.self)
-        }.joined()
+        Array(hasher.finalize()).hexString
     }
 
     // MARK: Store and bus
