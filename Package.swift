@@ -7,6 +7,9 @@ import PackageDescription
 let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
+    // Nonisolated async functions run on their caller's executor: an actor calling the store or
+    // the bus does not switch executors (in the simulator each switch back is a scheduled job).
+    .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
 ]
 
 let package = Package(

@@ -63,3 +63,11 @@ public struct ConsumerLoop<Handler: EventHandler>: Sendable {
         }
     }
 }
+
+extension EventHandler where Self: Actor {
+    /// Runs `loop` on this actor: polling, handling and committing then never leave it, so a
+    /// delivery costs no executor switch.
+    public func consume(_ loop: ConsumerLoop<Self>) async throws {
+        try await loop.run()
+    }
+}

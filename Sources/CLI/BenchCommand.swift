@@ -51,13 +51,14 @@ struct SimBench: ParsableCommand {
             let object: [String: Any] = [
                 "orders": orders, "seconds": seconds, "ordersPerSecond": ordersPerSecond.rounded(),
                 "deliveries": report.deliveries, "deliveriesPerSecond": deliveriesPerSecond.rounded(),
-                "events": report.events, "referenceHopsPerSecond": hopsPerSecond.rounded(),
+                "events": report.events, "jobs": report.jobs, "timers": report.timers, "referenceHopsPerSecond": hopsPerSecond.rounded(),
                 "deliveryCostInHops": ratio.rounded(toPlaces: 1), "traceHash": report.traceHash,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             print("pipeline: \(orders) orders, \(report.events) events, \(report.deliveries) deliveries in \(String(format: "%.3f", seconds)) s")
+            print("  per order: \(report.jobs / orders) jobs, \(report.timers / orders) timers, \(report.traceLines / orders) trace lines")
             print("  \(Int(ordersPerSecond)) orders/s, \(Int(deliveriesPerSecond)) deliveries/s (checks on)")
             print("reference: \(Int(hopsPerSecond)) actor round trips/s (\(String(format: "%.1f", 1e9 / hopsPerSecond)) ns each)")
             print("  one delivery costs \(String(format: "%.1f", ratio)) round trips")

@@ -27,20 +27,23 @@ public struct NewEvent: Hashable, Sendable {
 }
 
 /// An event as stored in the log: the envelope every consumer sees.
-public struct RecordedEvent: Hashable, Sendable {
-    public var eventID: EventID
-    public var streamID: StreamID
+///
+/// Immutable, and a class so that handing it from the store to the bus to every consumer costs
+/// one reference, not a copy of its strings and payload.
+public final class RecordedEvent: Hashable, Sendable, CustomStringConvertible {
+    public let eventID: EventID
+    public let streamID: StreamID
     /// 1 for a stream's first event, then 2, 3, … without gaps.
-    public var streamVersion: Int64
+    public let streamVersion: Int64
     /// 1 for the log's first event, strictly increasing across all streams.
-    public var globalPosition: Int64
-    public var event: OrderEvent
-    public var schemaVersion: Int
-    public var occurredAt: Timestamp
+    public let globalPosition: Int64
+    public let event: OrderEvent
+    public let schemaVersion: Int
+    public let occurredAt: Timestamp
     /// When the store wrote it (the store's clock).
-    public var recordedAt: Timestamp
-    public var correlationID: String
-    public var causationID: String
+    public let recordedAt: Timestamp
+    public let correlationID: String
+    public let causationID: String
 
     public init(
         eventID: EventID, streamID: StreamID, streamVersion: Int64, globalPosition: Int64,
@@ -61,6 +64,23 @@ public struct RecordedEvent: Hashable, Sendable {
 
     /// The event's type name.
     public var type: EventType { event.type }
+
+    public static func == (l: RecordedEvent, r: RecordedEvent) -> Bool {
+        l === r
+            || (l.eventID == r.eventID && l.streamID == r.streamID && l.streamVersion == r.streamVersion
+                && l.globalPosition == r.globalPosition && l.event == r.event && l.schemaVersion == r.schemaVersion
+                && l.occurredAt == r.occurredAt && l.recordedAt == r.recordedAt && l.correlationID == r.correlationID
+                && l.causationID == r.causationID)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(eventID)
+        hasher.combine(globalPosition)
+    }
+
+    public var description: String {
+        "\(type.rawValue) \(streamID)@\(streamVersion) #\(globalPosition) (\(eventID))"
+    }
 }
 
 /// What an append expects of the stream before it writes (optimistic concurrency).

@@ -26,6 +26,9 @@ public struct RunReport: Sendable {
     public var events: Int
     public var deliveries: Int
     public var traceLines: Int
+    /// Executor jobs run and timers fired: the simulator's own work.
+    public var jobs: Int
+    public var timers: Int
     /// Whether the run went quiet before `stop-after`.
     public var quiescent: Bool
     public var failures: [RunFailure]
@@ -72,7 +75,7 @@ public enum ScenarioRunner {
         return RunReport(
             scenario: scenario.name, file: scenario.file, seed: configuration.seed, traceHash: hash,
             simulatedMillis: world.trace.lastActivity.millis, events: world.trace.eventsAppended, deliveries: world.trace.deliveries,
-            traceLines: world.trace.lineCount, quiescent: quiescent, failures: failures, trace: world.trace.text)
+            traceLines: world.trace.lineCount, jobs: world.runtime.executor.jobsRun, timers: world.runtime.timersFired, quiescent: quiescent, failures: failures, trace: world.trace.text)
     }
 
     static func apply(_ action: Action, in world: SimWorld, outcomes: PlacementBook) {

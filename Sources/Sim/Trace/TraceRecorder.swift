@@ -14,8 +14,7 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
     private let runtime: SimRuntime
     private var hasher = SHA256()
     private let keepLines: Bool
-    /// The trace as JSON lines, when kept.
-    public private(set) var text: [UInt8] = []
+    private var kept: [UInt8] = []
     public private(set) var lineCount = 0
     /// Virtual time of the last line: when the system last did something.
     public private(set) var lastActivity: Timestamp = .zero
@@ -30,21 +29,37 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
         self.observers = observers
     }
 
-    private func line(_ kind: StaticString, _ fill: (inout JSONLine) -> Void) {
-        var line = JSONLine()
-        line.field("at", runtime.now.millis)
-        line.field("kind", "\(kind)")
-        fill(&line)
-        let bytes = line.finish()
-        hasher.update(data: bytes)
-        if keepLines { text.append(contentsOf: bytes) }
+    /// Lines not yet fed to the hash (hashed in large chunks: the same bytes, the same digest).
+    private var pending = JSONLines()
+
+    private func line(_ kind: StaticString, _ fill: (inout JSONLines) -> Void) {
+        pending.begin()
+        pending.field("at", runtime.now.millis)
+        pending.field("kind", kind)
+        fill(&pending)
+        pending.end()
         lineCount += 1
         lastActivity = runtime.now
+        if pending.bytes.count >= 1 << 16 { flush() }
+    }
+
+    private func flush() {
+        pending.drain { bytes in
+            hasher.update(data: bytes)
+            if keepLines { kept.append(contentsOf: bytes) }
+        }
+    }
+
+    /// The trace as JSON lines, when kept.
+    public var text: [UInt8] {
+        flush()
+        return kept
     }
 
     /// The hex SHA-256 of the trace so far.
     public func hash() -> String {
-        Array(hasher.finalize()).hexString
+        flush()
+        return Array(hasher.finalize()).hexString
     }
 
     // MARK: Store and bus

@@ -176,13 +176,13 @@ public final class SimWorld: @unchecked Sendable {
         }
     }
 
-    private func consume(_ node: Node, group: String, member: String, handler: some EventHandler, clock: SimClock) {
+    private func consume(_ node: Node, group: String, member: String, handler: some EventHandler & Actor, clock: SimClock) {
         node.members.append((group, member))
         let bus = self.bus, trace = self.trace
         node.tasks.append(runtime.spawn {
             guard let consumer = try? await bus.join(group: group, member: member, topics: [Topics.orders]) else { return }
             let loop = ConsumerLoop(consumer: consumer, handler: handler, member: member, clock: clock, observer: trace)
-            try? await loop.run()
+            try? await handler.consume(loop)
         })
     }
 
