@@ -16,9 +16,10 @@ public protocol ConsumerObserver: Sendable {
 
 /// The loop every consuming service runs: poll, handle, commit, forever.
 ///
-/// A delivery whose handler fails with a transient error is retried with backoff; one that still
-/// fails is reported and skipped (the sagas compensate for what is left undone). A commit refused
-/// because of a rebalance is ignored: the new owner will be handed the record again.
+/// A delivery whose handler fails with a transient error (a dependency is down) is retried with
+/// capped backoff until it succeeds: skipping it could strand an order. One that fails for any
+/// other reason (a bug, a malformed event) is reported and skipped. A commit refused because of a
+/// rebalance is ignored: the new owner will be handed the record again.
 public struct ConsumerLoop<Handler: EventHandler>: Sendable {
     public let consumer: any BusConsumer
     public let handler: Handler
@@ -29,7 +30,7 @@ public struct ConsumerLoop<Handler: EventHandler>: Sendable {
 
     public init(
         consumer: any BusConsumer, handler: Handler, member: String, clock: any TimeSource,
-        retry: RetryPolicy = .standard, observer: (any ConsumerObserver)? = nil
+        retry: RetryPolicy = .forever, observer: (any ConsumerObserver)? = nil
     ) {
         self.consumer = consumer
         self.handler = handler

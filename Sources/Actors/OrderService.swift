@@ -158,7 +158,12 @@ public actor OrderService<Store: EventStore>: EventHandler {
                 deadlineHead = 0
             }
             guard awaitingPayment.remove(first.order) != nil else { continue }
-            try await settle(first.order, cause: "deadline") { OrderDecider.paymentDeadlinePassed($0) }
+            do {
+                try await settle(first.order, cause: "deadline") { OrderDecider.paymentDeadlinePassed($0) }
+            } catch let error as CausewayError where error.isTransient {
+                // The store is unreachable: try this order again a little later.
+                watchPayment(first.order, createdAt: writer.clock.now() - configuration.paymentTimeout + .seconds(1))
+            }
         }
     }
 }

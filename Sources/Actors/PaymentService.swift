@@ -8,8 +8,10 @@ public import Core
 public actor PaymentService<Store: EventStore, Provider: PaymentProvider>: EventHandler {
     let writer: StreamWriter<Store>
     let provider: Provider
-    /// How often the provider is tried before the service gives up on one delivery (the saga's
+    /// How often the provider is tried for a charge before the service gives up on it (the saga's
     /// deadline then cancels the order, and the cancellation voids any charge taken meanwhile).
+    /// Refunds and voids are never given up: their transient failures go back to the consumer
+    /// loop, which retries the delivery until they succeed.
     let providerRetry: RetryPolicy
 
     public init(writer: StreamWriter<Store>, provider: Provider,
@@ -32,8 +34,15 @@ public actor PaymentService<Store: EventStore, Provider: PaymentProvider>: Event
         while let state = current {
             switch PaymentDecider.next(state) {
             case .charge(let customer, let amount):
-                let outcome = try await providerRetry.run(clock: writer.clock) {
-                    try await provider.charge(key: key, customer: customer, amount: amount)
+                let outcome: ChargeOutcome
+                do {
+                    outcome = try await providerRetry.run(clock: writer.clock) {
+                        try await provider.charge(key: key, customer: customer, amount: amount)
+                    }
+                } catch let error as CausewayError where error.isTransient {
+                    // The provider does not answer. Give up on this charge: the saga cancels the
+                    // order at its deadline, and the cancellation voids anything charged meanwhile.
+                    return
                 }
                 let event = PaymentDecider.record(outcome, amount: amount)
                 current = try await writer.append([event], to: state, causedBy: cause)

@@ -13,6 +13,10 @@ public struct RetryPolicy: Hashable, Sendable {
         self.maxBackoff = maxBackoff
     }
 
+    /// Retries transient failures for as long as it takes (for work that must not be dropped:
+    /// the outbox relay, compensations).
+    public static let forever = RetryPolicy(maxAttempts: .max, initialBackoff: .milliseconds(50), maxBackoff: .seconds(2))
+
     /// The default for calls to the event store and the external providers.
     public static let standard = RetryPolicy(maxAttempts: 6, initialBackoff: .milliseconds(50), maxBackoff: .seconds(2))
 

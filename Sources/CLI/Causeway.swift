@@ -6,7 +6,7 @@ struct Causeway: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "causeway",
         abstract: "An event-sourced order system, its deterministic simulator, and its services.",
-        subcommands: [RunCommand.self, BenchCommand.self]
+        subcommands: [RunCommand.self, ExploreCommand.self, SelfcheckCommand.self, BenchCommand.self]
     )
 
     /// Exit codes: 0 success, 1 a scenario or check failed, 2 a usage or parse error.
@@ -16,6 +16,9 @@ struct Causeway: ParsableCommand {
             try command.run()
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
+        } catch let input as InputError {
+            FileHandle.standardError.write(Data("error: \(input.message)\n".utf8))
+            Foundation.exit(2)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
@@ -26,6 +29,12 @@ struct Causeway: ParsableCommand {
             Foundation.exit(2)
         }
     }
+}
+
+/// Bad input that is not about the command line itself (a scenario that does not parse, a file
+/// that cannot be read): reported alone, without the usage text, with exit status 2.
+struct InputError: Error {
+    var message: String
 }
 
 /// Output formats of the commands.

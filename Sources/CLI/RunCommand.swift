@@ -24,6 +24,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Output format: text or json (one JSON object per scenario).")
     var format: OutputFormat = .text
 
+    @Option(help: "Run with a deliberately broken service (for replaying `explore --mutant` findings).")
+    var mutant: Mutant?
+
     func run() throws {
         let files = try ScenarioFiles.expand(paths)
         if trace != nil, files.count != 1 {
@@ -36,7 +39,7 @@ struct RunCommand: ParsableCommand {
         var allPassed = true
         for scenario in scenarios {
             let started = ContinuousClock.now
-            let report = ScenarioRunner.run(scenario, seed: seed, keepTrace: trace != nil)
+            let report = ScenarioRunner.run(scenario, seed: seed, keepTrace: trace != nil, mutant: mutant)
             let wall = started.duration(to: .now)
             if let trace {
                 do { try Data(report.trace).write(to: URL(fileURLWithPath: trace)) } catch {
@@ -73,15 +76,15 @@ enum ScenarioFiles {
 
     static func load(_ file: String) throws -> Scenario {
         guard let data = FileManager.default.contents(atPath: file) else {
-            throw ValidationError("cannot read '\(file)'")
+            throw InputError(message: "cannot read '\(file)'")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ValidationError("'\(file)' is not UTF-8 text")
+            throw InputError(message: "'\(file)' is not UTF-8 text")
         }
         do {
             return try ScenarioParser.parse(text, file: file)
         } catch {
-            throw ValidationError(error.description)
+            throw InputError(message: error.description)
         }
     }
 }
@@ -94,13 +97,17 @@ enum ReportFormat {
     }
 
     static func replay(_ report: RunReport) -> String {
-        "causeway run \(report.file) --seed \(report.seed)"
+        "causeway run \(report.file) --seed \(report.seed)" + (report.mutant.map { " --mutant \($0.rawValue)" } ?? "")
     }
 
     static func text(_ report: RunReport, wall: Duration) -> String {
         var out = "\(report.passed ? "PASS" : "FAIL")  \(report.scenario)  seed=\(report.seed)  trace=\(report.traceHash.prefix(16))"
             + "  sim=\(report.simulatedMillis)ms  wall=\(millis(wall))ms  events=\(report.events)  deliveries=\(report.deliveries)"
-        if !report.quiescent { out += "  (stopped by stop-after before going quiet)" }
+        if report.stoppedByChecker {
+            out += "  (stopped at the first violation)"
+        } else if !report.quiescent {
+            out += "  (stopped by stop-after before going quiet)"
+        }
         for failure in report.failures { out += "\n    \(failure)" }
         if !report.passed { out += "\n    replay: \(replay(report))" }
         return out

@@ -3,6 +3,12 @@ public struct OrderHistoryEntry: Hashable, Sendable, Codable {
     public var version: Int64
     public var type: EventType
     public var at: Timestamp
+
+    public init(version: Int64, type: EventType, at: Timestamp) {
+        self.version = version
+        self.type = type
+        self.at = at
+    }
 }
 
 /// The read model of one order, as the query workers keep it and the query API serves it.

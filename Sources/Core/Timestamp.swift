@@ -12,6 +12,9 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     public static func + (l: Timestamp, r: Duration) -> Timestamp {
         Timestamp(millis: l.millis + r.wholeMilliseconds)
     }
+    public static func - (l: Timestamp, r: Duration) -> Timestamp {
+        Timestamp(millis: l.millis - r.wholeMilliseconds)
+    }
     public static func - (l: Timestamp, r: Timestamp) -> Duration { .milliseconds(l.millis - r.millis) }
 
     public var description: String { "\(millis)ms" }

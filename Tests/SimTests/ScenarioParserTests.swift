@@ -67,3 +67,69 @@ import Testing
         #expect(e.description.hasPrefix(expected), "got: \(e.description)")
     }
 }
+
+@Suite struct FaultSyntaxTests {
+    @Test func everyFaultStatementParsesAndPrintsBack() throws {
+        let source = """
+            scenario faults
+            seed 1
+            partitions 4
+            payment-timeout 10s
+            session-timeout 1s
+            stop-after 5m
+            currency EUR
+
+            customer a balance 100
+
+            at 0ms place o1 a w*1@5
+            at 1ms crash payments
+            at 2ms restart payments
+            at 3ms crash payments before-reply for 1s
+            at 4ms crash shipping before-commit
+            at 5ms bus drop 0.25 for 2s
+            at 6ms bus duplicate 0.5
+            at 7ms bus delay 100ms for 1s
+            at 8ms bus reorder 50ms
+            at 9ms bus outage for 2s
+            at 10ms bus rebalance orderquery
+            at 11ms bus slow shipping 300ms for 1s
+            at 12ms network partition payments for 3s
+            at 13ms network latency 200ms
+            at 14ms network lose-requests 0.1 for 1s
+            at 15ms network lose-replies 0.2
+            at 16ms store fail-writes 0.5 for 1s
+            at 17ms store timeout-writes 0.3
+            at 18ms store fail-reads 0.1 for 1s
+            at 19ms provider fail-after-charge 1 for 1s
+            at 20ms clock orders jump -2s
+            at 21ms clock payments jump +500ms
+            at 22ms provider decline a
+            at 23ms provider latency 300ms
+            at 24ms provider timeout
+            at 25ms provider normal
+            at 26ms warehouse stock w 3
+
+            """
+        let scenario = try ScenarioParser.parse(source, file: "f.scenario")
+        #expect(scenario.actions.count == 27)
+        #expect(scenario.text == source)
+    }
+
+    @Test(arguments: [
+        ("scenario x\nat 0ms bus drop 2", "f.scenario:2:17: expected a probability from 0 to 1"),
+        ("scenario x\nat 0ms bus rebalance nobody", "f.scenario:2:22: expected a consumer group"),
+        ("scenario x\nat 0ms bus teleport", "f.scenario:2:12: expected a bus fault"),
+        ("scenario x\nat 0ms clock orders jump 2s", "f.scenario:2:26: expected a signed duration"),
+        ("scenario x\nat 0ms crash payments later", "f.scenario:2:23: expected 'before-reply', 'before-commit'"),
+        ("scenario x\nat 0ms network partition payments for", "f.scenario:2:38: expected a duration"),
+        ("scenario x\nat 0ms store melt 0.5", "f.scenario:2:14: expected a store fault"),
+    ])
+    func faultErrorsSayWhereAndWhat(source: String, expected: String) throws {
+        do {
+            _ = try ScenarioParser.parse(source, file: "f.scenario")
+            Issue.record("parsed: \(source)")
+        } catch {
+            #expect(error.description.hasPrefix(expected), "got: \(error.description)")
+        }
+    }
+}

@@ -8,9 +8,12 @@ public struct Violation: Hashable, Sendable, CustomStringConvertible {
     /// Virtual time at which it was found.
     public var at: Timestamp
 
-    public var description: String {
-        "[\(checker)] " + (order.map { "order \($0): " } ?? "") + message + " (at \(at))"
+    /// What broke, without the checker's name.
+    public var detail: String {
+        (order.map { "order \($0): " } ?? "") + message + " (at \(at))"
     }
+
+    public var description: String { "[\(checker)] " + detail }
 }
 
 /// The invariants every run must keep, checked when the run is over. Safety checks always apply;

@@ -1,83 +1,118 @@
 public import Core
 
+/// The fault knobs shared by every fault-injecting part of one world (simulator thread only).
+public final class FaultBox: @unchecked Sendable {
+    public var state = FaultState()
+    init() {}
+}
+
 /// The simulated network between services and the event store: every call is a request hop and a
 /// reply hop with a seeded latency. The event-store node being down makes calls fail with
-/// `unavailable`; a lost request or reply makes the caller wait for its timeout, and a lost reply
-/// means the call took effect although the caller never hears so.
+/// `unavailable`. A partitioned caller, a lost request or a lost reply makes the caller wait for
+/// its timeout; a lost reply means the call took effect although the caller never hears so.
 public final class SimNetwork: @unchecked Sendable {
-    public struct Faults: Sendable {
-        /// Probability that a request never reaches the store.
-        public var requestLoss = 0.0
-        /// Probability that the store's reply never reaches the caller.
-        public var replyLoss = 0.0
-        public init() {}
-    }
-
     let clock: SimClock
     let random: SimRandom
+    let faults: FaultBox
     /// One-way latency of a hop.
     public var latency: ClosedRange<Duration> = .milliseconds(1)...(.milliseconds(3))
     /// How long a caller waits for a reply before it gives up with `timeout`.
     public var callTimeout: Duration = .seconds(1)
-    public var faults = Faults()
     /// Whether a node is up; the world keeps it current.
     var isUp: (String) -> Bool = { _ in true }
     /// Records a lost message in the trace.
     var onLoss: (_ caller: String, _ what: String) -> Void = { _, _ in }
+    /// Crashes a node (the crash-before-reply fault).
+    var crash: (ServiceName) -> Void = { _ in }
 
-    init(clock: SimClock, random: SimRandom) {
+    init(clock: SimClock, random: SimRandom, faults: FaultBox) {
         self.clock = clock
         self.random = random
+        self.faults = faults
+    }
+
+    private func hop() async throws {
+        try await clock.sleep(for: random.duration(in: latency) + faults.state.networkLatency)
+    }
+
+    private func timeout(_ server: String) async throws -> Never {
+        try await clock.sleep(for: callTimeout)
+        throw CausewayError(.timeout, "no reply from \(server) within \(callTimeout)")
     }
 
     /// Carries one call from `caller` to `server` and back.
     func call<T>(from caller: String, to server: String, _ operation: () async throws -> T) async throws -> T {
-        try await clock.sleep(for: random.duration(in: latency))
+        let node = ServiceName(rawValue: caller)
+        if let node, faults.state.partitioned.contains(node) {
+            onLoss(caller, "partitioned")
+            try await timeout(server)
+        }
+        try await hop()
         guard isUp(server) else {
             throw CausewayError(.unavailable, "\(server) is not reachable from \(caller)")
         }
-        if random.chance(faults.requestLoss) {
+        if random.chance(faults.state.loseRequests) {
             onLoss(caller, "request")
-            try await clock.sleep(for: callTimeout)
-            throw CausewayError(.timeout, "no reply from \(server) within \(callTimeout)")
+            try await timeout(server)
         }
         let result = try await operation()
-        if random.chance(faults.replyLoss) {
-            onLoss(caller, "reply")
-            try await clock.sleep(for: callTimeout)
-            throw CausewayError(.timeout, "no reply from \(server) within \(callTimeout)")
+        if let node, faults.state.crashBeforeReply.remove(node) != nil {
+            crash(node)
+            throw CancellationError()
         }
-        try await clock.sleep(for: random.duration(in: latency))
+        if random.chance(faults.state.loseReplies) {
+            onLoss(caller, "reply")
+            try await timeout(server)
+        }
+        try await hop()
         return result
     }
 }
 
-/// A service's connection to the event store over the simulated network.
+/// A service's connection to the event store over the simulated network, with the store's own
+/// faults: failed writes (nothing written), timed-out writes (written or not), failed reads.
 public struct SimStoreClient: EventStore {
     let store: InMemoryEventStore
     let network: SimNetwork
     let caller: String
 
+    private var faults: FaultState { network.faults.state }
+
     public func append(_ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion) async throws -> AppendResult {
         try await network.call(from: caller, to: "eventstore") {
-            try await store.append(events, to: stream, expected: expected)
+            if network.random.chance(faults.failWrites) {
+                throw CausewayError(.unavailable, "the event store failed the write")
+            }
+            if network.random.chance(faults.timeoutWrites) {
+                if network.random.chance(0.5) { _ = try await store.append(events, to: stream, expected: expected) }
+                try await network.clock.sleep(for: network.callTimeout)
+                throw CausewayError(.timeout, "the event store's write timed out")
+            }
+            return try await store.append(events, to: stream, expected: expected)
+        }
+    }
+
+    private func read<T>(_ body: () async throws -> T) async throws -> T {
+        try await network.call(from: caller, to: "eventstore") {
+            if network.random.chance(faults.failReads) {
+                throw CausewayError(.unavailable, "the event store failed the read")
+            }
+            return try await body()
         }
     }
 
     public func readStream(_ stream: StreamID, from version: Int64, direction: ReadDirection, limit: Int) async throws
         -> [RecordedEvent]
     {
-        try await network.call(from: caller, to: "eventstore") {
-            try await store.readStream(stream, from: version, direction: direction, limit: limit)
-        }
+        try await read { try await store.readStream(stream, from: version, direction: direction, limit: limit) }
     }
 
     public func readAll(after position: Int64, limit: Int) async throws -> [RecordedEvent] {
-        try await network.call(from: caller, to: "eventstore") { try await store.readAll(after: position, limit: limit) }
+        try await read { try await store.readAll(after: position, limit: limit) }
     }
 
     public func subscribeAll(after position: Int64) async throws -> any EventSubscription {
-        try await network.call(from: caller, to: "eventstore") { try await store.subscribeAll(after: position) }
+        try await read { try await store.subscribeAll(after: position) }
     }
 }
 

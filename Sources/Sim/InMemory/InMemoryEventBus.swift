@@ -214,6 +214,18 @@ public final class InMemoryEventBus: EventBus, Sendable {
                             offset: delivery.offset + 1)
     }
 
+    /// Moves a member's fetch position in one partition back to `offset` (the member re-fetches
+    /// after a lost fetch response). Ignored if the partition moved meanwhile.
+    public func seek(group: String, member: String, to delivery: Delivery) {
+        let tp = TopicPartition(topic: delivery.topic, partition: delivery.partition)
+        state.withLock { s in
+            guard let g = s.groups[group], g.generation == delivery.generation,
+                let m = g.members[member], m.assigned.contains(tp), let at = m.fetch[tp], at > delivery.offset
+            else { return }
+            s.groups[group]!.members[member]!.fetch[tp] = delivery.offset
+        }
+    }
+
     fileprivate func leave(group: String, member: String) {
         expire(group: group, member: member)
     }

@@ -26,6 +26,9 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
     let clock: SimClock
     let random: SimRandom
     weak var observer: (any ProviderObserver)?
+    var faults: FaultBox?
+    /// Told of every balance change (the non-negative balance checker).
+    var onBalance: ((CustomerID, Int64) -> Void)?
     public var mode: Mode = .normal
     public var declined: Set<CustomerID> = []
     public var latency: ClosedRange<Duration> = .milliseconds(2)...(.milliseconds(8))
@@ -47,6 +50,11 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
     public func charge(key: String, customer: CustomerID, amount: Money) async throws -> ChargeOutcome {
         try await request()
         let outcome = takeCharge(key: key, customer: customer, amount: amount)
+        if let faults, random.chance(faults.state.failAfterCharge) {
+            observer?.providerCall("reply-lost", key: key, detail: "after charge")
+            try await clock.sleep(for: callTimeout)
+            throw CausewayError(.timeout, "payment provider did not answer within \(callTimeout)")
+        }
         try await reply()
         return outcome
     }
@@ -60,6 +68,7 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
         } else if let balance = balances[customer] {
             if balance >= amount.minorUnits {
                 balances[customer] = balance - amount.minorUnits
+                onBalance?(customer, balance - amount.minorUnits)
                 debitCount[customer, default: 0] += 1
                 nextCharge += 1
                 outcome = .approved(chargeID: "ch-\(nextCharge)")
@@ -92,6 +101,7 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
         charge.refunded = true
         charges[key] = charge
         balances[charge.customer, default: 0] += charge.amount.minorUnits
+        onBalance?(charge.customer, balances[charge.customer]!)
         observer?.providerCall("refund", key: key, detail: "\(charge.customer) \(charge.amount.minorUnits)")
         return .refunded(charge.amount)
     }

@@ -25,6 +25,8 @@ public final class SimRuntime: @unchecked Sendable {
     private let random: SimRandom
     /// Timers fired so far.
     public private(set) var timersFired = 0
+    /// Set by ``stop()``: the run ends after the current step.
+    public private(set) var stopped = false
 
     public init(random: SimRandom) {
         self.random = random
@@ -49,7 +51,7 @@ public final class SimRuntime: @unchecked Sendable {
         executor.runUntilIdle()
         afterStep()
         while let next = timers.min {
-            if next.at > limit { return false }
+            if stopped || next.at > limit { return false }
             let timer = timers.removeMin()
             now = timer.at
             timersFired &+= 1
@@ -59,6 +61,9 @@ public final class SimRuntime: @unchecked Sendable {
         }
         return true
     }
+
+    /// Ends the run after the current step (a checker found a violation).
+    public func stop() { stopped = true }
 
     /// Whether any timer is pending.
     public var hasPendingTimers: Bool { !timers.isEmpty }

@@ -45,10 +45,12 @@ public enum Action: Sendable {
     case restart(ServiceName)
     case provider(ProviderBehaviour)
     case warehouseStock(SKU, Int64)
+    /// A fault from the catalogue, undone after the duration when one is given.
+    case fault(Fault, for: Duration?)
 }
 
 /// How the simulated payment provider behaves from an action on.
-public enum ProviderBehaviour: Sendable {
+public enum ProviderBehaviour: Hashable, Sendable {
     case normal
     case decline(CustomerID)
     case declineAll

@@ -132,7 +132,21 @@ public struct ScenarioParser {
                 throw w.error(at: nil, "expected at least one item like 'widget*2@1500' (sku*quantity@unit-price)")
             }
             return .place(alias: alias, PlaceOrder(customerID: customer, lines: lines, currency: currency, clientKey: key))
-        case "crash": return .crash(try w.service())
+        case "crash":
+            let service = try w.service()
+            switch w.peek()?.text {
+            case "before-reply"?:
+                w.skip()
+                return try lasting(.crashBeforeReply(service), &w)
+            case "before-commit"?:
+                w.skip()
+                return try lasting(.crashBeforeCommit(service), &w)
+            case nil: return .crash(service)
+            case let other?:
+                throw w.error(at: w.peek(), "expected 'before-reply', 'before-commit' or the end of the line, found '\(other)'")
+            }
+        case "bus", "network", "store", "clock":
+            return try faultAction(verb, &w)
         case "restart": return .restart(try w.service())
         case "provider":
             let what = try w.next("a provider behaviour (normal, decline, decline-all, latency, timeout)")
@@ -142,16 +156,74 @@ public struct ScenarioParser {
             case "decline-all": return .provider(.declineAll)
             case "latency": return .provider(.latency(try w.duration()))
             case "timeout": return .provider(.timeout)
+            case "fail-after-charge": return try lasting(.providerFailAfterCharge(try w.probability()), &w)
             default:
-                throw w.error(at: what, "expected a provider behaviour (normal, decline <customer>, decline-all, latency <duration>, timeout), found '\(what.text)'")
+                throw w.error(at: what, "expected a provider behaviour (normal, decline <customer>, decline-all, latency <duration>, timeout, fail-after-charge <probability>), found '\(what.text)'")
             }
         case "warehouse":
             try w.keyword("stock")
             let sku: SKU = try w.id()
             return .warehouseStock(sku, try w.integer("a quantity", in: 0...Int64.max))
         default:
-            throw w.error(at: verb, "expected an action (place, crash, restart, provider, warehouse), found '\(verb.text)'")
+            throw w.error(at: verb, "expected an action (place, crash, restart, provider, warehouse, bus, network, store, clock), found '\(verb.text)'")
         }
+    }
+
+    /// `bus …`, `network …`, `store …` and `clock …` faults.
+    private func faultAction(_ area: Token, _ w: inout Words) throws(ScenarioError) -> Action {
+        switch area.text {
+        case "bus":
+            let what = try w.next("a bus fault (drop, duplicate, delay, reorder, outage, rebalance, slow)")
+            switch what.text {
+            case "drop": return try lasting(.busDrop(try w.probability()), &w)
+            case "duplicate": return try lasting(.busDuplicate(try w.probability()), &w)
+            case "delay": return try lasting(.busDelay(try w.duration()), &w)
+            case "reorder": return try lasting(.busReorder(try w.duration()), &w)
+            case "outage": return try lasting(.busOutage, &w)
+            case "rebalance":
+                let groups = ["orders-saga", "payments", "shipping", "orderquery"]
+                let group = try w.next("a consumer group (\(groups.joined(separator: ", ")))")
+                guard groups.contains(group.text) else {
+                    throw w.error(at: group, "expected a consumer group (\(groups.joined(separator: ", "))), found '\(group.text)'")
+                }
+                return .fault(.busRebalance(group: group.text), for: nil)
+            case "slow":
+                let service = try w.service()
+                return try lasting(.busSlow(service, try w.duration()), &w)
+            default:
+                throw w.error(at: what, "expected a bus fault (drop, duplicate, delay, reorder, outage, rebalance, slow), found '\(what.text)'")
+            }
+        case "network":
+            let what = try w.next("a network fault (partition, latency, lose-requests, lose-replies)")
+            switch what.text {
+            case "partition": return try lasting(.networkPartition(try w.service()), &w)
+            case "latency": return try lasting(.networkLatency(try w.duration()), &w)
+            case "lose-requests": return try lasting(.networkLoseRequests(try w.probability()), &w)
+            case "lose-replies": return try lasting(.networkLoseReplies(try w.probability()), &w)
+            default:
+                throw w.error(at: what, "expected a network fault (partition, latency, lose-requests, lose-replies), found '\(what.text)'")
+            }
+        case "store":
+            let what = try w.next("a store fault (fail-writes, timeout-writes, fail-reads)")
+            switch what.text {
+            case "fail-writes": return try lasting(.storeFailWrites(try w.probability()), &w)
+            case "timeout-writes": return try lasting(.storeTimeoutWrites(try w.probability()), &w)
+            case "fail-reads": return try lasting(.storeFailReads(try w.probability()), &w)
+            default:
+                throw w.error(at: what, "expected a store fault (fail-writes, timeout-writes, fail-reads), found '\(what.text)'")
+            }
+        default:
+            let service = try w.service()
+            try w.keyword("jump")
+            return .fault(.clockJump(service, try w.signedDuration()), for: nil)
+        }
+    }
+
+    /// A lasting fault with an optional `for <duration>`.
+    private func lasting(_ fault: Fault, _ w: inout Words) throws(ScenarioError) -> Action {
+        guard w.peek()?.text == "for" else { return .fault(fault, for: nil) }
+        w.skip()
+        return .fault(fault, for: try w.duration())
     }
 
     static func orderLine(_ token: Token, _ w: inout Words) throws(ScenarioError) -> OrderLine {
@@ -307,6 +379,24 @@ struct Words {
         let token = try next("a duration like 250ms, 2s or 1m")
         if let d = Words.parseDuration(token.text) { return d }
         throw error(at: token, "expected a duration like 250ms, 2s or 1m, found '\(token.text)'")
+    }
+
+    /// A duration with a sign, `+2s` or `-500ms`.
+    mutating func signedDuration() throws(ScenarioError) -> Duration {
+        let token = try next("a signed duration like +2s or -500ms")
+        if let sign = token.text.first, sign == "+" || sign == "-", let d = Words.parseDuration(String(token.text.dropFirst())) {
+            return sign == "-" ? .zero - d : d
+        }
+        throw error(at: token, "expected a signed duration like +2s or -500ms, found '\(token.text)'")
+    }
+
+    /// A probability from 0 to 1, like 0.25.
+    mutating func probability() throws(ScenarioError) -> Double {
+        let token = try next("a probability from 0 to 1 (like 0.25)")
+        guard let p = Double(token.text), p >= 0, p <= 1, token.text.allSatisfy({ $0.isNumber || $0 == "." }) else {
+            throw error(at: token, "expected a probability from 0 to 1 (like 0.25), found '\(token.text)'")
+        }
+        return p
     }
 
     static func parseDuration(_ text: String) -> Duration? {

@@ -31,6 +31,12 @@ public struct RunReport: Sendable {
     public var timers: Int
     /// Whether the run went quiet before `stop-after`.
     public var quiescent: Bool
+    /// Faults injected (and messages lost) during the run.
+    public var faultsInjected: Int
+    /// Whether a checker stopped the run at a violation.
+    public var stoppedByChecker: Bool
+    /// The mutant the run used, if any.
+    public var mutant: Mutant?
     public var failures: [RunFailure]
     /// The trace as JSON lines, when it was kept.
     public var trace: [UInt8]
@@ -39,8 +45,9 @@ public struct RunReport: Sendable {
 
 /// Runs a scenario in a fresh simulated world and checks its expectations and the invariants.
 public enum ScenarioRunner {
-    public static func run(_ scenario: Scenario, seed: UInt64? = nil, keepTrace: Bool = false) -> RunReport {
+    public static func run(_ scenario: Scenario, seed: UInt64? = nil, keepTrace: Bool = false, mutant: Mutant? = nil) -> RunReport {
         var configuration = WorldConfiguration(seed: seed ?? scenario.seed)
+        configuration.mutant = mutant
         configuration.partitions = scenario.partitions
         configuration.paymentTimeout = scenario.paymentTimeout
         configuration.sessionTimeout = scenario.sessionTimeout
@@ -67,15 +74,19 @@ public enum ScenarioRunner {
                 RunFailure(location: expectation.location, what: "expect \(expectation.text)", reason: $0)
             }
         }
-        failures += Invariants.check(world, initialBalances: balances, quiescent: quiescent).map {
-            RunFailure(location: nil, what: "invariant \($0.checker)", reason: $0.description, checker: $0.checker)
+        let violations = world.checker.violations.isEmpty
+            ? Invariants.check(world, initialBalances: balances, quiescent: quiescent)
+            : world.checker.violations
+        failures += violations.map {
+            RunFailure(location: nil, what: "invariant \($0.checker)", reason: $0.detail, checker: $0.checker)
         }
         let hash = world.trace.hash()
         world.shutdown()
         return RunReport(
             scenario: scenario.name, file: scenario.file, seed: configuration.seed, traceHash: hash,
             simulatedMillis: world.trace.lastActivity.millis, events: world.trace.eventsAppended, deliveries: world.trace.deliveries,
-            traceLines: world.trace.lineCount, jobs: world.runtime.executor.jobsRun, timers: world.runtime.timersFired, quiescent: quiescent, failures: failures, trace: world.trace.text)
+            traceLines: world.trace.lineCount, jobs: world.runtime.executor.jobsRun, timers: world.runtime.timersFired, quiescent: quiescent,
+            faultsInjected: world.trace.faultsInjected, stoppedByChecker: !world.checker.violations.isEmpty, mutant: mutant, failures: failures, trace: world.trace.text)
     }
 
     static func apply(_ action: Action, in world: SimWorld, outcomes: PlacementBook) {
@@ -93,7 +104,7 @@ public enum ScenarioRunner {
         case .crash(let name): world.crash(name)
         case .restart(let name): world.restart(name)
         case .provider(let behaviour):
-            world.trace.fault("provider-\(behaviour)", node: "provider")
+            world.trace.fault(Scenario.show(action, currency: .eur), node: "provider")
             switch behaviour {
             case .normal:
                 world.provider.mode = .normal
@@ -105,6 +116,7 @@ public enum ScenarioRunner {
             case .timeout: world.provider.mode = .timeout
             }
         case .warehouseStock(let sku, let quantity): world.warehouse.setStock(sku, quantity)
+        case .fault(let fault, let duration): world.inject(fault, for: duration)
         }
     }
 

@@ -20,6 +20,8 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
     public private(set) var lastActivity: Timestamp = .zero
     public private(set) var eventsAppended = 0
     public private(set) var deliveries = 0
+    /// Faults injected and messages lost so far.
+    public private(set) var faultsInjected = 0
     /// Everything the checkers watch; the recorder forwards each fact to them.
     let observers: [any SimFactObserver]
 
@@ -138,6 +140,7 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
     // MARK: World
 
     func fault(_ what: String, node: String) {
+        faultsInjected += 1
         line("fault") {
             $0.field("fault", what)
             $0.field("node", node)
@@ -151,7 +154,16 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
         }
     }
 
+    func injected(_ what: String, detail: String) {
+        faultsInjected += 1
+        line("inject") {
+            $0.field("fault", what)
+            $0.field("detail", detail)
+        }
+    }
+
     func lost(_ what: String, caller: String) {
+        faultsInjected += 1
         line("lost") {
             $0.field("message", what)
             $0.field("caller", caller)

@@ -31,6 +31,8 @@ public struct WorldConfiguration: Sendable {
     public var busLatency: ClosedRange<Duration> = .milliseconds(1)...(.milliseconds(5))
     /// Keep the trace text (for `--trace`); the hash is always computed.
     public var keepTrace = false
+    /// A deliberately broken service variant to run instead of the real one (self-checks only).
+    public var mutant: Mutant?
 
     public init(seed: UInt64) { self.seed = seed }
 }
@@ -54,11 +56,15 @@ public final class SimWorld: @unchecked Sendable {
     public let clock: SimClock
     public let trace: TraceRecorder
     public let log = LogModel()
+    let checker: StepChecker
     public let store: InMemoryEventStore
     public let bus: InMemoryEventBus
     public let views = InMemoryReadModel()
     let checkpoints = InMemoryCheckpoints()
     public let network: SimNetwork
+    /// The fault knobs every wrapper and fake reads.
+    public let faults = FaultBox()
+    private let faultRandom: SimRandom
     public let provider: SimPaymentProvider
     public let warehouse: SimWarehouse
     private var nodes: [ServiceName: Node] = [:]
@@ -74,8 +80,9 @@ public final class SimWorld: @unchecked Sendable {
         random = SimRandom(seed: configuration.seed)
         runtime = SimRuntime(random: random.split("timers"))
         clock = SimClock(runtime: runtime)
+        checker = StepChecker(log: log)
         trace = TraceRecorder(runtime: runtime, keepLines: configuration.keepTrace,
-                              observers: [log] + extraObservers)
+                              observers: [log, checker] + extraObservers)
         store = InMemoryEventStore(clock: clock, observer: trace)
         let latencyRandom = random.split("bus-latency")
         let latency = configuration.busLatency
@@ -83,17 +90,25 @@ public final class SimWorld: @unchecked Sendable {
             configuration: .init(partitions: configuration.partitions,
                                  latency: { @Sendable in latencyRandom.duration(in: latency) }),
             scheduler: runtime, random: random.split("bus"), observer: trace)
-        network = SimNetwork(clock: clock, random: random.split("network"))
+        network = SimNetwork(clock: clock, random: random.split("network"), faults: faults)
+        faultRandom = random.split("faults")
         provider = SimPaymentProvider(clock: clock, random: random.split("provider"))
         warehouse = SimWarehouse(clock: clock, random: random.split("warehouse"))
         provider.observer = trace
+        provider.faults = faults
+        let runtime = self.runtime, trace = self.trace, checker = self.checker
+        checker.now = { runtime.now }
+        checker.step = { trace.lineCount }
+        checker.stop = { runtime.stop() }
+        provider.onBalance = { checker.balance($0, is: $1) }
         warehouse.observer = trace
         for name in ServiceName.allCases {
             nodes[name] = Node(name: name)
             clocks[name] = SimClock(runtime: runtime)
         }
         network.isUp = { [unowned self] in nodes[ServiceName(rawValue: $0) ?? .eventstore]?.up ?? false }
-        network.onLoss = { [unowned self] caller, what in trace.lost(what, caller: caller) }
+        network.onLoss = { caller, what in trace.lost(what, caller: caller) }
+        network.crash = { [unowned self] in crash($0) }
     }
 
     /// Starts every service.
@@ -151,8 +166,12 @@ public final class SimWorld: @unchecked Sendable {
         let client = SimStoreClient(store: store, network: network, caller: name.rawValue)
         let writer = StreamWriter(store: client, clock: clock, random: ids)
         switch name {
+        case .eventstore where configuration.mutant == .relaySkipsEvent:
+            let relay = SkippingRelay(store: store, bus: FaultyBus(inner: bus, faults: faults), checkpoints: checkpoints, clock: clock)
+            node.tasks.append(runtime.spawn { try? await relay.run() })
         case .eventstore:
-            let relay = EventRelay(store: store, bus: bus, checkpoints: checkpoints, clock: clock)
+            let relay = EventRelay(store: store, bus: FaultyBus(inner: bus, faults: faults), checkpoints: checkpoints,
+                                   clock: clock, retry: .forever)
             node.tasks.append(runtime.spawn { try? await relay.run() })
         case .orders:
             let service = OrderService(writer: writer, configuration: .init(paymentTimeout: configuration.paymentTimeout))
@@ -164,12 +183,23 @@ public final class SimWorld: @unchecked Sendable {
                 } catch {}
             })
             consume(node, group: Groups.saga, member: member, handler: service, clock: clock)
+        case .payments where configuration.mutant == .paymentDebitsEveryDelivery:
+            consume(node, group: Groups.payments, member: member,
+                    handler: KeylessPaymentService(writer: writer, provider: provider), clock: clock)
+        case .payments where configuration.mutant == .sagaForgetsRefund:
+            consume(node, group: Groups.payments, member: member,
+                    handler: NonRefundingPaymentService(writer: writer, provider: provider), clock: clock)
         case .payments:
             consume(node, group: Groups.payments, member: member,
                     handler: PaymentService(writer: writer, provider: provider), clock: clock)
+        case .shipping where configuration.mutant == .shippingShipsUnpaid:
+            consume(node, group: Groups.shipping, member: member,
+                    handler: EagerShippingService(writer: writer, warehouse: warehouse), clock: clock)
         case .shipping:
             consume(node, group: Groups.shipping, member: member,
                     handler: ShippingService(writer: writer, warehouse: warehouse), clock: clock)
+        case .orderquery1 where configuration.mutant == .queryIgnoresVersions:
+            consume(node, group: Groups.query, member: member, handler: VersionBlindQueryWorker(views: views), clock: clock)
         case .orderquery1, .orderquery2:
             consume(node, group: Groups.query, member: member,
                     handler: OrderQueryWorker(store: client, views: views, clock: clock), clock: clock)
@@ -178,12 +208,36 @@ public final class SimWorld: @unchecked Sendable {
 
     private func consume(_ node: Node, group: String, member: String, handler: some EventHandler & Actor, clock: SimClock) {
         node.members.append((group, member))
-        let bus = self.bus, trace = self.trace
+        let bus = self.bus, trace = self.trace, name = node.name
+        let context = FaultContext(faults: faults, random: faultRandom, clock: clock, trace: trace,
+                                   crash: { [unowned self] in crash($0) })
+        let faultyBus = FaultyBus(inner: bus, faults: faults)
         node.tasks.append(runtime.spawn {
-            guard let consumer = try? await bus.join(group: group, member: member, topics: [Topics.orders]) else { return }
+            let joined = try? await RetryPolicy.forever.run(clock: clock) {
+                try await faultyBus.join(group: group, member: member, topics: [Topics.orders])
+            }
+            guard let joined else { return }
+            let consumer = FaultyConsumer(inner: joined, bus: bus, group: group, member: member, node: name, world: context)
             let loop = ConsumerLoop(consumer: consumer, handler: handler, member: member, clock: clock, observer: trace)
             try? await handler.consume(loop)
         })
+    }
+
+    /// Injects a fault now; a lasting one is undone after `duration` (nil: it lasts).
+    public func inject(_ fault: Fault, for duration: Duration?) {
+        trace.injected(fault.kind.rawValue, detail: Scenario.show(.fault(fault, for: duration), currency: .eur))
+        switch fault {
+        case .busRebalance(let group): bus.forceRebalance(group: group)
+        case .clockJump(let name, let by): clocks[name]!.offset += by
+        default:
+            faults.state.set(fault, on: true)
+            if let duration {
+                runtime.schedule(at: runtime.now + duration) { [self] in
+                    trace.injected(fault.kind.rawValue, detail: "ended")
+                    faults.state.set(fault, on: false)
+                }
+            }
+        }
     }
 
     /// Places an order as a client would: one request to the order service over the network, and

@@ -1,0 +1,165 @@
+public import ArgumentParser
+import Core
+import Foundation
+import Sim
+
+struct ExploreCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explore",
+        abstract: "Run generated workloads with random fault schedules, one per seed, and check every invariant.",
+        discussion: """
+            Each seed makes its own workload and, swarm-style, picks which fault kinds are on and how \
+            hard they hit. A failing seed is shrunk to a small scenario file in --out that still fails \
+            with the same checker. Exit status: 0 when every seed passes, 1 when one fails, 2 for a \
+            usage error.
+            """
+    )
+
+    @Option(help: "How many seeds to run, from 1 (or from the start of --seed-range).")
+    var seeds: Int?
+
+    @Option(name: .customLong("seed-range"), help: "Run the seeds A..B (inclusive).")
+    var seedRange: String?
+
+    @Option(help: "Orders per run.")
+    var orders: Int = 50
+
+    @Option(help: "Fault kinds: all, none, or a comma-separated list (see docs/scenarios.md).")
+    var faults: String = "all"
+
+    @Option(help: "Output format: text or json (the last line is a summary object).")
+    var format: OutputFormat = .text
+
+    @Option(help: "Where shrunk failing scenarios are written.")
+    var out: String = "explore-out"
+
+    @Option(help: "Run with a deliberately broken service (see `causeway selfcheck`).")
+    var mutant: Mutant?
+
+    @Option(help: "Shrink at most this many failing seeds (each shrink is up to 300 runs).")
+    var shrink: Int = 3
+
+    func validate() throws {
+        if seeds != nil && seedRange != nil { throw ValidationError("give --seeds or --seed-range, not both") }
+        if let seeds, seeds < 1 { throw ValidationError("--seeds must be at least 1") }
+        if let seedRange { _ = try Self.range(seedRange) }
+        guard (1...10_000).contains(orders) else { throw ValidationError("--orders must be between 1 and 10000") }
+        do { _ = try Explorer.faults(faults) } catch { throw ValidationError(error.message) }
+    }
+
+    static func range(_ text: String) throws -> ClosedRange<UInt64> {
+        let parts = text.components(separatedBy: "..")
+        guard parts.count == 2, let a = UInt64(parts[0]), let b = UInt64(parts[1]), a <= b else {
+            throw ValidationError("--seed-range must look like A..B with A <= B (got '\(text)')")
+        }
+        return a...b
+    }
+
+    func run() throws {
+        let kinds = try Explorer.faults(faults)
+        let range = try seedRange.map(Self.range) ?? 1...UInt64(seeds ?? 100)
+        let total = range.count
+        let showProgress = isatty(STDERR_FILENO) == 1
+        let started = ContinuousClock.now
+        var failures: [ExploreOutcome] = []
+        var done = 0, quiet = 0, injected = 0
+        for seed in range {
+            let outcome = Explorer.run(seed: seed, orders: orders, faults: kinds, mutant: mutant)
+            done += 1
+            if outcome.report.quiescent { quiet += 1 }
+            injected += outcome.report.faultsInjected
+            if outcome.checker != nil {
+                failures.append(outcome)
+                if format == .text { print(Self.describe(outcome)) }
+            }
+            if showProgress, done % 10 == 0 || done == total {
+                let rate = Double(done) / max(seconds(since: started), 1e-9) * 60
+                FileHandle.standardError.write(Data("\r\(done)/\(total) seeds  \(failures.count) failing  \(Int(rate)) seeds/min ".utf8))
+            }
+        }
+        if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+        let elapsed = seconds(since: started)
+        let perMinute = Double(done) / max(elapsed, 1e-9) * 60
+
+        var shrunk: [UInt64: String] = [:]
+        if !failures.isEmpty, shrink > 0 {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            for failure in failures.prefix(shrink) {
+                let small = Shrinker.shrink(failure.scenario, mutant: mutant)
+                let path = (out as NSString).appendingPathComponent("seed-\(failure.seed)-\(failure.checker!).scenario")
+                var file = small
+                file.file = path
+                try Data(file.text.utf8).write(to: URL(fileURLWithPath: path))
+                shrunk[failure.seed] = path
+                if format == .text {
+                    print("shrunk seed \(failure.seed): \(failure.scenario.actions.count) actions -> \(small.actions.count), written to \(path)")
+                    print("  run it: causeway run \(path)" + (mutant.map { " --mutant \($0.rawValue)" } ?? ""))
+                }
+            }
+        }
+        if format == .json {
+            let summary: [String: Any] = [
+                "seeds": done, "passed": done - failures.count, "violations": failures.count,
+                "seedsPerMinute": perMinute.rounded(), "wallSeconds": elapsed, "orders": orders,
+                "faults": faults, "mutant": mutant?.rawValue ?? NSNull(), "quiescentRuns": quiet,
+                "faultsInjected": injected,
+                "failures": failures.map { f -> [String: Any] in
+                    var o: [String: Any] = [
+                        "seed": f.seed, "checker": f.checker ?? "", "reason": f.report.failures.first?.reason ?? "",
+                    ]
+                    if let path = shrunk[f.seed] {
+                        o["shrunk"] = path
+                        o["replay"] = "causeway run \(path)" + (mutant.map { " --mutant \($0.rawValue)" } ?? "")
+                    }
+                    return o
+                },
+            ]
+            let data = try JSONSerialization.data(withJSONObject: summary, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("\(done) seeds, \(failures.count) failing, \(Int(perMinute)) seeds/min (\(String(format: "%.1f", elapsed)) s, \(orders) orders each, faults: \(faults))")
+            print("  \(quiet) runs went quiet (liveness checked), \(injected) faults injected")
+        }
+        if !failures.isEmpty { throw ExitCode.failure }
+    }
+
+    static func describe(_ outcome: ExploreOutcome) -> String {
+        let first = outcome.report.failures.first
+        return "FAIL seed \(outcome.seed) [\(outcome.checker ?? "?")] \(first?.reason ?? "")"
+    }
+}
+
+func seconds(since start: ContinuousClock.Instant) -> Double {
+    let d = start.duration(to: .now)
+    return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+}
+
+extension Mutant: ExpressibleByArgument {}
+
+struct SelfcheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "selfcheck",
+        abstract: "Run every deliberately broken service variant and show which checker catches it.",
+        discussion: "Exit status 0 when every mutant is caught, 1 when one escapes."
+    )
+
+    @Option(help: "Seeds to try per mutant before declaring it escaped.")
+    var seeds: Int = 200
+
+    @Option(help: "Orders per run.")
+    var orders: Int = 50
+
+    func run() throws {
+        var escaped = 0
+        for mutant in Mutant.allCases {
+            let started = ContinuousClock.now
+            if let (outcome, count) = Explorer.firstFailure(limit: seeds, orders: orders, faults: Explorer.allFaults, mutant: mutant) {
+                print("caught   \(mutant.rawValue) (\(mutant.summary)): checker \(outcome.checker!) after \(count) seed(s), seed \(outcome.seed), \(String(format: "%.2f", seconds(since: started))) s")
+            } else {
+                escaped += 1
+                print("ESCAPED  \(mutant.rawValue) (\(mutant.summary)): no checker caught it in \(seeds) seeds")
+            }
+        }
+        if escaped > 0 { throw ExitCode.failure }
+    }
+}

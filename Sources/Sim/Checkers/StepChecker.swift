@@ -1,0 +1,58 @@
+import Core
+
+/// Checks the safety invariants as the run goes, on every append and provider side effect, and
+/// stops the run at the first violation so the trace ends where things went wrong.
+final class StepChecker: SimFactObserver, @unchecked Sendable {
+    private let log: LogModel
+    private var lastVersion: [StreamID: Int64] = [:]
+    private var lastPosition: Int64 = 0
+    private(set) var violations: [Violation] = []
+    /// Supplies the time and the trace step of a violation, and stops the run.
+    var now: () -> Timestamp = { .zero }
+    var step: () -> Int = { 0 }
+    var stop: () -> Void = {}
+
+    init(log: LogModel) {
+        self.log = log
+    }
+
+    private func fail(_ checker: String, _ order: OrderID?, _ message: String) {
+        violations.append(Violation(checker: checker, order: order, message: message + " (step \(step()))", at: now()))
+        stop()
+    }
+
+    func appended(_ events: [RecordedEvent], at: Timestamp) {
+        for e in events {
+            if e.globalPosition <= lastPosition {
+                fail("log-order", e.streamID.orderID, "global position \(e.globalPosition) after \(lastPosition)")
+            }
+            lastPosition = e.globalPosition
+            let due = (lastVersion[e.streamID] ?? 0) + 1
+            if e.streamVersion != due {
+                fail("log-order", e.streamID.orderID, "stream \(e.streamID) got version \(e.streamVersion) where \(due) was due")
+            }
+            lastVersion[e.streamID] = e.streamVersion
+            guard let order = e.streamID.orderID, let counts = log.countsByOrder[order] else { continue }
+            switch e.type {
+            case .paymentDebited where (counts[.paymentDebited] ?? 0) > 1:
+                fail("charged-once", order, "a second order-payment-debited")
+            case .paymentRefunded where (counts[.paymentRefunded] ?? 0) > (counts[.paymentDebited] ?? 0):
+                fail("refund-matches-debit", order, "a refund without a matching debit")
+            case .shipped where (counts[.shipped] ?? 0) > 1:
+                fail("ships-once", order, "shipped a second time")
+            case .shipped:
+                if let state = log.states[order], state.debited == nil || state.refunded != nil {
+                    fail("ships-paid", order, "shipped without a standing debit")
+                }
+            default: break
+            }
+        }
+    }
+
+    func published(_ event: RecordedEvent) {}
+
+    /// A provider balance changed.
+    func balance(_ customer: CustomerID, is balance: Int64) {
+        if balance < 0 { fail("balance-non-negative", nil, "customer \(customer) went to \(balance)") }
+    }
+}

@@ -1,0 +1,70 @@
+import Core
+
+/// Reduces a failing scenario to a smaller one that still fails with the same checker: fewer
+/// actions (orders and faults), fewer items, earlier times, shorter faults. Greedy and bounded:
+/// every candidate is a full run, at most `budget` of them.
+public enum Shrinker {
+    /// The checker a run failed with (the first failure's), or nil if it passed.
+    public static func checker(of report: RunReport) -> String? {
+        report.failures.first.map { $0.checker ?? "expectation" }
+    }
+
+    public static func shrink(_ scenario: Scenario, mutant: Mutant?, budget: Int = 300) -> Scenario {
+        guard let target = checker(of: ScenarioRunner.run(scenario, mutant: mutant)) else { return scenario }
+        var best = scenario
+        var runs = 0
+        func stillFails(_ candidate: Scenario) -> Bool {
+            guard runs < budget else { return false }
+            runs += 1
+            return checker(of: ScenarioRunner.run(candidate, mutant: mutant)) == target
+        }
+
+        // 1. Drop chunks of actions, halving the chunk size down to single actions.
+        var chunk = max(1, best.actions.count / 2)
+        while chunk >= 1 && runs < budget {
+            var start = 0
+            var removedAny = false
+            while start < best.actions.count && runs < budget {
+                var candidate = best
+                candidate.actions.removeSubrange(start..<min(start + chunk, candidate.actions.count))
+                if stillFails(candidate) {
+                    best = candidate
+                    removedAny = true
+                } else {
+                    start += chunk
+                }
+            }
+            if !removedAny || chunk > 1 { chunk /= 2 }
+        }
+        // 2. One item per order.
+        for i in best.actions.indices where runs < budget {
+            guard case .place(let alias, var command) = best.actions[i].action, command.lines.count > 1 else { continue }
+            command.lines = [command.lines[0]]
+            var candidate = best
+            candidate.actions[i].action = .place(alias: alias, command)
+            if stillFails(candidate) { best = candidate }
+        }
+        // 3. Earlier times and shorter faults, while it still fails.
+        for _ in 0..<4 where runs < budget {
+            var candidate = best
+            for i in candidate.actions.indices {
+                candidate.actions[i].at = .milliseconds(candidate.actions[i].at.wholeMilliseconds / 2)
+                if case .fault(let fault, let d?) = candidate.actions[i].action {
+                    candidate.actions[i].action = .fault(fault, for: .milliseconds(max(1, d.wholeMilliseconds / 2)))
+                }
+            }
+            guard stillFails(candidate) else { break }
+            best = candidate
+        }
+        // 4. Customers and stock nothing refers to any more.
+        let used = Set(best.actions.compactMap { a -> CustomerID? in
+            if case .place(_, let c) = a.action { return c.customerID }
+            return nil
+        })
+        var candidate = best
+        candidate.customers = best.customers.filter { used.contains($0.0) }
+        if candidate.customers.count < best.customers.count, stillFails(candidate) { best = candidate }
+        best.name = scenario.name + " (shrunk)"
+        return best
+    }
+}

@@ -1,0 +1,84 @@
+import Core
+
+/// The bus as a service sees it through a faulty broker: publishing fails during an outage.
+struct FaultyBus: EventBus {
+    let inner: InMemoryEventBus
+    let faults: FaultBox
+
+    func publish(_ records: [BusRecord]) async throws {
+        if faults.state.busOutage { throw CausewayError(.unavailable, "the broker is down") }
+        try await inner.publish(records)
+    }
+
+    func join(group: String, member: String, topics: [String]) async throws -> any BusConsumer {
+        if faults.state.busOutage { throw CausewayError(.unavailable, "the broker is down") }
+        return try await inner.join(group: group, member: member, topics: topics)
+    }
+}
+
+/// One consumer-group member behind the bus faults: lost deliveries (re-fetched from the same
+/// offset after a while), duplicated deliveries, a slow consumer, a broker outage, and a crash
+/// after handling but before the offset commit.
+final class FaultyConsumer: BusConsumer, @unchecked Sendable {
+    let inner: any BusConsumer
+    let bus: InMemoryEventBus
+    let group: String
+    let member: String
+    let node: ServiceName
+    let world: FaultContext
+    private var again: Delivery?
+
+    init(inner: any BusConsumer, bus: InMemoryEventBus, group: String, member: String, node: ServiceName, world: FaultContext) {
+        self.inner = inner
+        self.bus = bus
+        self.group = group
+        self.member = member
+        self.node = node
+        self.world = world
+    }
+
+    func poll() async throws -> Delivery? {
+        while true {
+            if world.faults.state.busOutage {
+                try await world.clock.sleep(for: .milliseconds(100))
+                continue
+            }
+            if let repeated = again {
+                again = nil
+                return repeated
+            }
+            guard let delivery = try await inner.poll() else { return nil }
+            if world.random.chance(world.faults.state.busDrop) {
+                world.trace.injected("drop", detail: "\(member) partition \(delivery.partition) offset \(delivery.offset)")
+                bus.seek(group: group, member: member, to: delivery)
+                try await world.clock.sleep(for: world.random.duration(in: .milliseconds(20)...(.milliseconds(200))))
+                continue
+            }
+            if world.random.chance(world.faults.state.busDuplicate) {
+                world.trace.injected("duplicate", detail: "\(member) partition \(delivery.partition) offset \(delivery.offset)")
+                again = delivery
+            }
+            if let slow = world.faults.state.slow[node] { try await world.clock.sleep(for: slow) }
+            return delivery
+        }
+    }
+
+    func commit(_ delivery: Delivery) async throws {
+        if world.faults.state.crashBeforeCommit.remove(node) != nil {
+            world.crash(node)
+            throw CancellationError()
+        }
+        try await inner.commit(delivery)
+    }
+
+    func close() async { await inner.close() }
+}
+
+/// What fault wrappers need from their world.
+struct FaultContext: @unchecked Sendable {
+    let faults: FaultBox
+    let random: SimRandom
+    let clock: SimClock
+    let trace: TraceRecorder
+    let crash: (ServiceName) -> Void
+}

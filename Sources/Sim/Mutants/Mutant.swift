@@ -1,0 +1,139 @@
+import Core
+import Actors
+
+/// Deliberately broken variants of the services. They exist to prove the checkers work: each
+/// one breaks one rule, and `causeway selfcheck` shows a checker catching it. They are only ever
+/// wired into the simulator.
+public enum Mutant: String, CaseIterable, Hashable, Sendable {
+    /// Payment charges the provider with a fresh key on every delivery (no idempotency key).
+    case paymentDebitsEveryDelivery = "payment-debits-every-delivery"
+    /// Shipping ships as soon as an order is created, paid or not.
+    case shippingShipsUnpaid = "shipping-ships-unpaid"
+    /// A query worker applies every delivery, ignoring stream versions.
+    case queryIgnoresVersions = "query-ignores-versions"
+    /// The relay never publishes every seventh event.
+    case relaySkipsEvent = "relay-skips-event"
+    /// Nobody refunds an order that was paid and then cancelled.
+    case sagaForgetsRefund = "saga-forgets-refund"
+
+    /// What it breaks, in a line.
+    public var summary: String {
+        switch self {
+        case .paymentDebitsEveryDelivery: "payment charges again on every delivery"
+        case .shippingShipsUnpaid: "shipping ships without a debit"
+        case .queryIgnoresVersions: "a query worker ignores stream versions"
+        case .relaySkipsEvent: "the relay skips an event"
+        case .sagaForgetsRefund: "the saga forgets to refund"
+        }
+    }
+}
+
+/// Payment without an idempotency key: a redelivered or retried charge is a new charge.
+/// Everything else (refunds, voids) it leaves to the real service, so only the key is broken.
+actor KeylessPaymentService<Store: EventStore, Provider: PaymentProvider>: EventHandler {
+    let writer: StreamWriter<Store>
+    let provider: Provider
+    let real: PaymentService<Store, Provider>
+    private var calls = 0
+
+    init(writer: StreamWriter<Store>, provider: Provider) {
+        self.writer = writer
+        self.provider = provider
+        real = PaymentService(writer: writer, provider: provider)
+    }
+
+    nonisolated var interests: Set<EventType> { [.orderCreated, .cancelled] }
+
+    func handle(_ delivery: Delivery) async throws {
+        guard let order = delivery.event.streamID.orderID else { return }
+        guard delivery.event.type == .orderCreated else { return try await real.handle(delivery) }
+        calls += 1
+        let key = "pay-\(order)-\(calls)"
+        guard let state = try await writer.load(order), case .charge(let customer, let amount) = PaymentDecider.next(state)
+        else { return }
+        let outcome = try await provider.charge(key: key, customer: customer, amount: amount)
+        _ = try await writer.append([PaymentDecider.record(outcome, amount: amount)], to: state, causedBy: key)
+    }
+}
+
+/// Payment that never refunds (charges correctly, as the real one does).
+actor NonRefundingPaymentService<Store: EventStore, Provider: PaymentProvider>: EventHandler {
+    let real: PaymentService<Store, Provider>
+
+    init(writer: StreamWriter<Store>, provider: Provider) {
+        real = PaymentService(writer: writer, provider: provider)
+    }
+
+    nonisolated var interests: Set<EventType> { [.orderCreated] }
+
+    func handle(_ delivery: Delivery) async throws {
+        try await real.handle(delivery)
+    }
+}
+
+/// Shipping that ships on `order-created`.
+actor EagerShippingService<Store: EventStore, Stock: Warehouse>: EventHandler {
+    let writer: StreamWriter<Store>
+    let warehouse: Stock
+
+    init(writer: StreamWriter<Store>, warehouse: Stock) {
+        self.writer = writer
+        self.warehouse = warehouse
+    }
+
+    nonisolated var interests: Set<EventType> { [.orderCreated] }
+
+    func handle(_ delivery: Delivery) async throws {
+        guard let order = delivery.event.streamID.orderID, let state = try await writer.load(order), state.trackingID == nil
+        else { return }
+        let key = "ship-" + order.rawValue
+        guard try await warehouse.reserve(key: key, lines: state.lines) == .reserved else { return }
+        let tracking = try await warehouse.ship(key: key)
+        _ = try await writer.append([.shipped(trackingID: tracking)], to: state, causedBy: key)
+    }
+}
+
+/// A query worker that applies whatever it is handed.
+actor VersionBlindQueryWorker<Views: ReadModelStore>: EventHandler {
+    let views: Views
+
+    init(views: Views) { self.views = views }
+
+    nonisolated var interests: Set<EventType> { Set(EventType.allCases) }
+
+    func handle(_ delivery: Delivery) async throws {
+        let event = delivery.event
+        guard let order = event.streamID.orderID else { return }
+        let current = try await views.view(of: order)
+        var next: OrderView
+        if let current, let state = OrderState.evolve(current.state, event) {
+            next = current
+            next.state = state
+            next.history.append(OrderHistoryEntry(version: event.streamVersion, type: event.type, at: event.recordedAt))
+        } else if let first = OrderView(first: event) {
+            next = first
+        } else {
+            return
+        }
+        _ = try await views.save(next, replacingVersion: current?.version ?? 0)
+    }
+}
+
+/// A relay that drops every seventh event on the floor.
+struct SkippingRelay<Store: EventStore, Bus: EventBus, Checkpoints: CheckpointStore>: Sendable {
+    let store: Store
+    let bus: Bus
+    let checkpoints: Checkpoints
+    let clock: any TimeSource
+
+    func run() async throws {
+        let start = try await checkpoints.load("relay")
+        let subscription = try await store.subscribeAll(after: start)
+        while let event = try await subscription.next() {
+            if event.globalPosition % 7 != 0 {
+                try await RetryPolicy.forever.run(clock: clock) { try await bus.publish([BusRecord(event)]) }
+            }
+            try await checkpoints.save("relay", position: event.globalPosition)
+        }
+    }
+}
