@@ -62,6 +62,20 @@ public final class SimRuntime: @unchecked Sendable {
         return true
     }
 
+    /// After a run: fires every timer left, so tasks asleep in them (all cancelled by then) wake,
+    /// see they are cancelled, and finish. Without this they would stay suspended and keep the
+    /// whole world alive.
+    public func drainAfterShutdown() {
+        stopped = true
+        var budget = 1_000_000
+        while budget > 0, !timers.isEmpty {
+            let timer = timers.removeMin()
+            timer.action()
+            executor.runUntilIdle()
+            budget -= 1
+        }
+    }
+
     /// Ends the run after the current step (a checker found a violation).
     public func stop() { stopped = true }
 

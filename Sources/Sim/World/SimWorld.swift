@@ -98,7 +98,7 @@ public final class SimWorld: @unchecked Sendable {
         provider.faults = faults
         let runtime = self.runtime, trace = self.trace, checker = self.checker
         checker.now = { runtime.now }
-        checker.step = { trace.lineCount }
+        checker.step = { [unowned trace] in trace.lineCount }  // the trace holds the checker
         checker.stop = { runtime.stop() }
         provider.onBalance = { checker.balance($0, is: $1) }
         warehouse.observer = trace
@@ -154,6 +154,7 @@ public final class SimWorld: @unchecked Sendable {
             node.up = false
         }
         runtime.executor.runUntilIdle()
+        runtime.drainAfterShutdown()
     }
 
     private func startNode(_ name: ServiceName) {
