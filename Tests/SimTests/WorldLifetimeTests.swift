@@ -1,0 +1,29 @@
+import Core
+import Sim
+import Testing
+
+@Suite struct WorldLifetimeTests {
+    /// Thousands of runs share one process in `explore`: each world, with its runtime and every
+    /// task it started, must be gone after its run.
+    @Test func aFinishedWorldIsFreed() {
+        weak var world: SimWorld?
+        weak var runtime: SimRuntime?
+        do {
+            var configuration = WorldConfiguration(seed: 3)
+            configuration.mutant = nil
+            let w = SimWorld(configuration)
+            world = w
+            runtime = w.runtime
+            w.provider.open(CustomerID(unchecked: "a"), balance: 1000)
+            w.start()
+            w.inject(.busDuplicate(0.5), for: .seconds(1))
+            w.place(PlaceOrder(customerID: CustomerID(unchecked: "a"),
+                               lines: [OrderLine(sku: SKU(unchecked: "w"), quantity: 1, unitPrice: 10)],
+                               currency: .eur, clientKey: nil)) { _ in }
+            w.runtime.run(until: Timestamp(millis: 300))  // stops mid-flow, with tasks asleep
+            w.shutdown()
+        }
+        #expect(world == nil)
+        #expect(runtime == nil)
+    }
+}
