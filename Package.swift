@@ -37,9 +37,14 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "InMemory",
+            dependencies: ["Core"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Sim",
             dependencies: [
-                "Core", "Actors",
+                "Core", "Actors", "InMemory",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -55,10 +60,11 @@ let package = Package(
             swiftSettings: strict
         ),
         .testTarget(name: "CoreTests", dependencies: ["Core"], swiftSettings: strict),
-        .testTarget(name: "ActorsTests", dependencies: ["Core", "Actors", "Sim"], swiftSettings: strict),
+        .testTarget(name: "InMemoryTests", dependencies: ["Core", "InMemory"], swiftSettings: strict),
+        .testTarget(name: "ActorsTests", dependencies: ["Core", "Actors", "InMemory"], swiftSettings: strict),
         .testTarget(
             name: "SimTests",
-            dependencies: ["Core", "Actors", "Sim", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["Core", "Actors", "InMemory", "Sim", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strict
         ),
     ],

@@ -1,6 +1,6 @@
 import Actors
 import Core
-import Sim
+import InMemory
 import Synchronization
 import Testing
 

@@ -67,3 +67,13 @@ public protocol BusConsumer: Sendable {
     /// Leaves the group (the rest rebalance at once).
     func close() async
 }
+
+/// A stable 64-bit hash (FNV-1a) for partitioning keys and splitting seeds: the same text gives
+/// the same value in every process, unlike `Hasher`.
+public enum StableHash {
+    public static func fnv1a(_ text: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
+    }
+}

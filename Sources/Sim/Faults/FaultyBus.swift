@@ -1,4 +1,5 @@
 import Core
+import InMemory
 
 /// The bus as a service sees it through a faulty broker: publishing fails during an outage.
 struct FaultyBus: EventBus {

@@ -1,4 +1,5 @@
 public import Core
+public import InMemory
 
 /// The fault knobs shared by every fault-injecting part of one world (simulator thread only).
 public final class FaultBox: @unchecked Sendable {

@@ -7,7 +7,7 @@ public final class SimRandom: RandomSource, RandomNumberGenerator, @unchecked Se
 
     /// A generator for `seed`, or for `seed` split by `label`.
     public init(seed: UInt64, label: String = "") {
-        var x = seed ^ SimRandom.fnv1a(label)
+        var x = seed ^ StableHash.fnv1a(label)
         func splitmix() -> UInt64 {
             x &+= 0x9E37_79B9_7F4A_7C15
             var z = x
@@ -41,10 +41,4 @@ public final class SimRandom: RandomSource, RandomNumberGenerator, @unchecked Se
         p > 0 && Double(next() >> 11) * 0x1.0p-53 < p
     }
 
-    /// FNV-1a, 64 bit: a stable hash for labels and keys.
-    public static func fnv1a(_ text: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
-    }
 }

@@ -1,4 +1,5 @@
 public import Core
+public import InMemory
 import Crypto
 public import Actors
 

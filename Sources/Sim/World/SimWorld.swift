@@ -1,4 +1,5 @@
 public import Core
+public import InMemory
 public import Actors
 
 /// The services a simulated world runs, one node each (as in deployment).

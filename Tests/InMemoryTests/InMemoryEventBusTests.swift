@@ -1,5 +1,6 @@
 import Core
-import Sim
+import InMemory
+import Synchronization
 import Testing
 
 func record(_ order: String, version: Int64) -> BusRecord {
@@ -10,8 +11,14 @@ func record(_ order: String, version: Int64) -> BusRecord {
     return BusRecord(event)
 }
 
+/// A plain deterministic random source for the bus's choice among ready partitions.
+final class CountingRandom: RandomSource {
+    let state = Mutex<UInt64>(0)
+    func next() -> UInt64 { state.withLock { $0 &+= 0x9E37_79B9_7F4A_7C15; return $0 } }
+}
+
 @Suite struct InMemoryEventBusTests {
-    let bus = InMemoryEventBus(configuration: .init(partitions: 4), random: SimRandom(seed: 1))
+    let bus = InMemoryEventBus(configuration: .init(partitions: 4), random: CountingRandom())
 
     @Test func aKeyAlwaysMapsToOnePartitionAndKeepsOrder() async throws {
         let consumer = try await bus.join(group: "g", member: "m1", topics: [Topics.orders])

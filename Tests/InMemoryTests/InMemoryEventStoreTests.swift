@@ -1,5 +1,5 @@
 import Core
-import Sim
+import InMemory
 import Testing
 
 /// A clock that stands still (the store only stamps recordedAt with it).

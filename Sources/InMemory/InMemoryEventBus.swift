@@ -73,7 +73,7 @@ public final class InMemoryEventBus: EventBus, Sendable {
 
     /// The partition of a key: a stable hash, so one order's events share a partition.
     public func partition(forKey key: String) -> Int {
-        Int(SimRandom.fnv1a(key) % UInt64(configuration.partitions))
+        Int(StableHash.fnv1a(key) % UInt64(configuration.partitions))
     }
 
     public func publish(_ records: [BusRecord]) async throws {
