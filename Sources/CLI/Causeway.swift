@@ -2,18 +2,22 @@ import ArgumentParser
 import Foundation
 
 @main
-struct Causeway: ParsableCommand {
+struct Causeway: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "causeway",
         abstract: "An event-sourced order system, its deterministic simulator, and its services.",
-        subcommands: [RunCommand.self, ExploreCommand.self, SelfcheckCommand.self, BenchCommand.self]
+        subcommands: [RunCommand.self, ExploreCommand.self, SelfcheckCommand.self, ServeCommand.self, BenchCommand.self]
     )
 
     /// Exit codes: 0 success, 1 a scenario or check failed, 2 a usage or parse error.
-    static func main() {
+    static func main() async {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asynchronous = command as? any AsyncParsableCommand {
+                try await asynchronous.run()
+            } else {
+                try command.run()
+            }
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
         } catch let input as InputError {
