@@ -35,25 +35,50 @@ public final class InMemoryEventBus: EventBus, Sendable {
         var partition: Int
         static func < (l: Self, r: Self) -> Bool { (l.topic, l.partition) < (r.topic, r.partition) }
     }
-    struct Log {
+    /// One partition's records. Reference types below are only touched under the state lock.
+    final class Log: @unchecked Sendable {
         var records: [BusRecord] = []
         /// How many of `records` consumers can see (the rest are still in flight).
         var visible = 0
     }
-    struct Member {
-        var assigned: [TopicPartition] = []
-        var fetch: [TopicPartition: Int64] = [:]
-        let waiters = Waiters()
+    /// A partition assigned to a member, with where the member reads next.
+    struct Slot {
+        let tp: TopicPartition
+        let log: Log
+        var fetch: Int64
     }
-    struct Group {
+    final class Member: @unchecked Sendable {
+        let name: String
+        var slots: [Slot] = []
+        var active = true
+        let waiters = Waiters()
+        init(name: String) { self.name = name }
+    }
+    final class Group: @unchecked Sendable {
+        let name: String
         var topics: Set<String>
         var generation = 0
         var members: [String: Member] = [:]
         var committed: [TopicPartition: Int64] = [:]
+        /// Which member owns each partition, since the last rebalance.
+        var owners: [TopicPartition: Member] = [:]
+        init(name: String, topics: Set<String>) {
+            self.name = name
+            self.topics = topics
+        }
     }
     struct State {
         var logs: [TopicPartition: Log] = [:]
         var groups: [String: Group] = [:]
+        /// The groups sorted by name (the order in which publications wake them).
+        var sortedGroups: [Group] = []
+
+        mutating func log(_ tp: TopicPartition) -> Log {
+            if let log = logs[tp] { return log }
+            let log = Log()
+            logs[tp] = log
+            return log
+        }
     }
 
     private let state = Mutex(State())
@@ -80,8 +105,9 @@ public final class InMemoryEventBus: EventBus, Sendable {
         for record in records {
             let tp = TopicPartition(topic: record.topic, partition: partition(forKey: record.key))
             let offset = state.withLock { s -> Int64 in
-                s.logs[tp, default: Log()].records.append(record)
-                return Int64(s.logs[tp]!.records.count - 1)
+                let log = s.log(tp)
+                log.records.append(record)
+                return Int64(log.records.count - 1)
             }
             observer?.published(record, partition: tp.partition, offset: offset)
             if let scheduler, let latency = configuration.latency {
@@ -94,35 +120,41 @@ public final class InMemoryEventBus: EventBus, Sendable {
 
     private func makeVisible(_ tp: TopicPartition, through offset: Int64) {
         let toWake = state.withLock { s -> [Waiters] in
-            guard var log = s.logs[tp], Int64(log.visible) <= offset else { return [] }
+            guard let log = s.logs[tp], Int64(log.visible) <= offset else { return [] }
             log.visible = Int(offset) + 1
-            s.logs[tp] = log
-            return s.groups.keys.sorted().compactMap { name in
-                let group = s.groups[name]!
-                guard group.topics.contains(tp.topic) else { return nil }
-                return group.members.keys.sorted().lazy.compactMap { group.members[$0] }.first { $0.assigned.contains(tp) }?.waiters
+            return s.sortedGroups.compactMap { group in
+                group.topics.contains(tp.topic) ? group.owners[tp]?.waiters : nil
             }
         }
         for w in toWake { w.wakeAll() }
     }
 
     public func join(group: String, member: String, topics: [String]) async throws -> any BusConsumer {
-        let wake = state.withLock { s -> [Waiters] in
-            var g = s.groups[group] ?? Group(topics: Set(topics))
-            g.topics.formUnion(topics)
-            g.members[member] = Member()
-            s.groups[group] = g
-            return rebalance(group, in: &s)
+        let (consumer, wake) = state.withLock { s -> (Consumer, [Waiters]) in
+            let g: Group
+            if let existing = s.groups[group] {
+                g = existing
+                g.topics.formUnion(topics)
+            } else {
+                g = Group(name: group, topics: Set(topics))
+                s.groups[group] = g
+                s.sortedGroups = s.groups.keys.sorted().map { s.groups[$0]! }
+            }
+            g.members[member]?.active = false
+            let m = Member(name: member)
+            g.members[member] = m
+            return (Consumer(bus: self, group: g, member: m), rebalance(g, in: &s))
         }
         for w in wake { w.wakeAll() }
-        return Consumer(bus: self, group: group, member: member)
+        return consumer
     }
 
     /// Removes a member whose session expired (it crashed without leaving); the group rebalances.
     public func expire(group: String, member: String) {
         let wake = state.withLock { s -> [Waiters] in
-            guard s.groups[group]?.members.removeValue(forKey: member) != nil else { return [] }
-            return rebalance(group, in: &s)
+            guard let g = s.groups[group], let m = g.members.removeValue(forKey: member) else { return [] }
+            m.active = false
+            return rebalance(g, in: &s) + [m.waiters]
         }
         for w in wake { w.wakeAll() }
     }
@@ -130,37 +162,34 @@ public final class InMemoryEventBus: EventBus, Sendable {
     /// Forces a rebalance of `group` (a fault, or a member's metadata change).
     public func forceRebalance(group: String) {
         let wake = state.withLock { s -> [Waiters] in
-            guard s.groups[group] != nil else { return [] }
-            return rebalance(group, in: &s)
+            guard let g = s.groups[group] else { return [] }
+            return rebalance(g, in: &s)
         }
         for w in wake { w.wakeAll() }
     }
 
     /// Reassigns every partition of the group's topics round-robin over its members (sorted by
     /// name), restarting each from its committed offset. Returns the waiters to wake.
-    private func rebalance(_ name: String, in s: inout State) -> [Waiters] {
-        guard var g = s.groups[name] else { return [] }
+    private func rebalance(_ g: Group, in s: inout State) -> [Waiters] {
         g.generation += 1
-        let members = g.members.keys.sorted()
+        let names = g.members.keys.sorted()
+        let members = names.map { g.members[$0]! }
         var partitions: [TopicPartition] = []
         for topic in g.topics.sorted() {
             for p in 0..<configuration.partitions { partitions.append(TopicPartition(topic: topic, partition: p)) }
         }
-        for m in members {
-            g.members[m]!.assigned = []
-            g.members[m]!.fetch = [:]
-        }
+        for m in members { m.slots = [] }
+        g.owners = [:]
         if !members.isEmpty {
             for (i, tp) in partitions.enumerated() {
                 let m = members[i % members.count]
-                g.members[m]!.assigned.append(tp)
-                g.members[m]!.fetch[tp] = g.committed[tp] ?? 0
+                m.slots.append(Slot(tp: tp, log: s.log(tp), fetch: g.committed[tp] ?? 0))
+                g.owners[tp] = m
             }
         }
-        s.groups[name] = g
-        let assignment = members.map { m in (member: m, partitions: g.members[m]!.assigned.map(\.partition)) }
-        observer?.rebalanced(group: name, generation: g.generation, assignment: assignment)
-        return members.map { g.members[$0]!.waiters }
+        let assignment = members.map { m in (member: m.name, partitions: m.slots.map(\.tp.partition)) }
+        observer?.rebalanced(group: g.name, generation: g.generation, assignment: assignment)
+        return members.map(\.waiters)
     }
 
     enum PollStep {
@@ -169,65 +198,55 @@ public final class InMemoryEventBus: EventBus, Sendable {
         case closed
     }
 
-    fileprivate func pollStep(group: String, member: String) -> PollStep {
-        state.withLock { s -> PollStep in
-            guard let g = s.groups[group], let m = g.members[member] else { return .closed }
-            var ready: [TopicPartition] = []
-            for tp in m.assigned {
-                if let log = s.logs[tp], let at = m.fetch[tp], at < Int64(log.visible) { ready.append(tp) }
-            }
+    fileprivate func pollStep(_ g: Group, _ m: Member) -> PollStep {
+        state.withLock { _ -> PollStep in
+            guard m.active else { return .closed }
+            var ready: [Int] = []
+            for (i, slot) in m.slots.enumerated() where slot.fetch < Int64(slot.log.visible) { ready.append(i) }
             guard !ready.isEmpty else {
                 let generation = g.generation
-                return .wait(m.waiters, readyCheck: { [self] in hasWork(group: group, member: member, generation: generation) })
+                return .wait(m.waiters, readyCheck: { [self] in hasWork(g, m, generation: generation) })
             }
-            let tp = ready.count == 1 ? ready[0] : ready[Int(random.below(UInt64(ready.count)))]
-            let offset = m.fetch[tp]!
-            let record = s.logs[tp]!.records[Int(offset)]
-            s.groups[group]!.members[member]!.fetch[tp] = offset + 1
+            let i = ready.count == 1 ? ready[0] : ready[Int(random.below(UInt64(ready.count)))]
+            let offset = m.slots[i].fetch
+            let record = m.slots[i].log.records[Int(offset)]
+            m.slots[i].fetch = offset + 1
+            let tp = m.slots[i].tp
             return .record(Delivery(topic: tp.topic, partition: tp.partition, offset: offset, key: record.key,
                                     event: record.event, generation: g.generation))
         }
     }
 
     /// Whether a parked member should wake: data is visible, or the group changed under it.
-    private func hasWork(group: String, member: String, generation: Int) -> Bool {
-        state.withLock { s in
-            guard let g = s.groups[group], let m = g.members[member], g.generation == generation else { return true }
-            return m.assigned.contains { tp in
-                guard let log = s.logs[tp], let at = m.fetch[tp] else { return false }
-                return at < Int64(log.visible)
-            }
+    private func hasWork(_ g: Group, _ m: Member, generation: Int) -> Bool {
+        state.withLock { _ in
+            guard m.active, g.generation == generation else { return true }
+            return m.slots.contains { $0.fetch < Int64($0.log.visible) }
         }
     }
 
-    fileprivate func commit(_ delivery: Delivery, group: String, member: String) throws {
+    fileprivate func commit(_ delivery: Delivery, _ g: Group, _ m: Member) throws {
         let tp = TopicPartition(topic: delivery.topic, partition: delivery.partition)
-        try state.withLock { s throws(CausewayError) in
-            guard let g = s.groups[group], g.generation == delivery.generation,
-                let m = g.members[member], m.assigned.contains(tp)
-            else {
-                throw CausewayError(.rebalanced, "partition \(delivery.partition) of '\(delivery.topic)' is no longer assigned to '\(member)'")
+        try state.withLock { _ throws(CausewayError) in
+            guard m.active, g.generation == delivery.generation, g.owners[tp] === m else {
+                throw CausewayError(.rebalanced, "partition \(delivery.partition) of '\(delivery.topic)' is no longer assigned to '\(m.name)'")
             }
-            s.groups[group]!.committed[tp] = max(g.committed[tp] ?? 0, delivery.offset + 1)
+            g.committed[tp] = max(g.committed[tp] ?? 0, delivery.offset + 1)
         }
-        observer?.committed(group: group, member: member, topic: delivery.topic, partition: delivery.partition,
+        observer?.committed(group: g.name, member: m.name, topic: delivery.topic, partition: delivery.partition,
                             offset: delivery.offset + 1)
     }
 
     /// Moves a member's fetch position in one partition back to `offset` (the member re-fetches
     /// after a lost fetch response). Ignored if the partition moved meanwhile.
     public func seek(group: String, member: String, to delivery: Delivery) {
-        let tp = TopicPartition(topic: delivery.topic, partition: delivery.partition)
         state.withLock { s in
-            guard let g = s.groups[group], g.generation == delivery.generation,
-                let m = g.members[member], m.assigned.contains(tp), let at = m.fetch[tp], at > delivery.offset
+            guard let g = s.groups[group], g.generation == delivery.generation, let m = g.members[member],
+                let i = m.slots.firstIndex(where: { $0.tp.topic == delivery.topic && $0.tp.partition == delivery.partition }),
+                m.slots[i].fetch > delivery.offset
             else { return }
-            s.groups[group]!.members[member]!.fetch[tp] = delivery.offset
+            m.slots[i].fetch = delivery.offset
         }
-    }
-
-    fileprivate func leave(group: String, member: String) {
-        expire(group: group, member: member)
     }
 
     /// The committed offsets of a group, by partition of `topic`.
@@ -248,12 +267,12 @@ public final class InMemoryEventBus: EventBus, Sendable {
         }
     }
 
-    final class Consumer: BusConsumer {
+    final class Consumer: BusConsumer, @unchecked Sendable {
         let bus: InMemoryEventBus
-        let group: String
-        let member: String
+        let group: Group
+        let member: Member
 
-        init(bus: InMemoryEventBus, group: String, member: String) {
+        init(bus: InMemoryEventBus, group: Group, member: Member) {
             self.bus = bus
             self.group = group
             self.member = member
@@ -262,9 +281,9 @@ public final class InMemoryEventBus: EventBus, Sendable {
         func poll() async throws -> Delivery? {
             while true {
                 try Task.checkCancellation()
-                switch bus.pollStep(group: group, member: member) {
+                switch bus.pollStep(group, member) {
                 case .record(let delivery):
-                    bus.observer?.delivered(delivery, group: group, member: member)
+                    bus.observer?.delivered(delivery, group: group.name, member: member.name)
                     return delivery
                 case .closed:
                     return nil
@@ -275,11 +294,11 @@ public final class InMemoryEventBus: EventBus, Sendable {
         }
 
         func commit(_ delivery: Delivery) async throws {
-            try bus.commit(delivery, group: group, member: member)
+            try bus.commit(delivery, group, member)
         }
 
         func close() async {
-            bus.leave(group: group, member: member)
+            bus.expire(group: group.name, member: member.name)
         }
     }
 }
