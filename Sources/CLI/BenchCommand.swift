@@ -32,24 +32,21 @@ struct SimBench: ParsableCommand {
         _ = ScenarioRunner.run(PipelineBenchmark.scenario(orders: min(orders, 200)))  // warm-up
         let started = ContinuousClock.now
         let report = ScenarioRunner.run(workload)
-        let elapsed = started.duration(to: .now)
+        let elapsed = seconds(since: started)
         guard report.passed else {
             throw ValidationError("the benchmark run failed its checks: \(report.failures.prefix(3))")
         }
         let hops = 2_000_000
         let refStarted = ContinuousClock.now
         PipelineBenchmark.pingPong(hops: hops)
-        let refElapsed = refStarted.duration(to: .now)
-
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let refSeconds = Double(refElapsed.components.seconds) + Double(refElapsed.components.attoseconds) / 1e18
-        let ordersPerSecond = Double(orders) / seconds
-        let deliveriesPerSecond = Double(report.deliveries) / seconds
+        let refSeconds = seconds(since: refStarted)
+        let ordersPerSecond = Double(orders) / elapsed
+        let deliveriesPerSecond = Double(report.deliveries) / elapsed
         let hopsPerSecond = Double(hops) / refSeconds
         let ratio = hopsPerSecond / deliveriesPerSecond
         if format == .json {
             let object: [String: Any] = [
-                "orders": orders, "seconds": seconds, "ordersPerSecond": ordersPerSecond.rounded(),
+                "orders": orders, "seconds": elapsed, "ordersPerSecond": ordersPerSecond.rounded(),
                 "deliveries": report.deliveries, "deliveriesPerSecond": deliveriesPerSecond.rounded(),
                 "events": report.events, "jobs": report.jobs, "timers": report.timers, "referenceHopsPerSecond": hopsPerSecond.rounded(),
                 "deliveryCostInHops": ratio.rounded(toPlaces: 1), "traceHash": report.traceHash,
@@ -57,7 +54,7 @@ struct SimBench: ParsableCommand {
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("pipeline: \(orders) orders, \(report.events) events, \(report.deliveries) deliveries in \(String(format: "%.3f", seconds)) s")
+            print("pipeline: \(orders) orders, \(report.events) events, \(report.deliveries) deliveries in \(String(format: "%.3f", elapsed)) s")
             print("  per order: \(report.jobs / orders) jobs, \(report.timers / orders) timers, \(report.traceLines / orders) trace lines")
             print("  \(Int(ordersPerSecond)) orders/s, \(Int(deliveriesPerSecond)) deliveries/s (checks on)")
             print("reference: \(Int(hopsPerSecond)) actor round trips/s (\(String(format: "%.1f", 1e9 / hopsPerSecond)) ns each)")
