@@ -1,17 +1,19 @@
 import Core
 import Foundation
 
+/// One order line, in requests and responses.
+struct ItemBody: Codable {
+    var sku: String
+    var quantity: Int64
+    var unitPrice: Int64
+}
+
 /// `POST /orders` as it arrives: plain JSON types, validated field by field afterwards so each
 /// problem names its field.
 struct PlaceOrderBody: Decodable {
-    struct Item: Decodable {
-        var sku: String
-        var quantity: Int64
-        var unitPrice: Int64
-    }
     var customerId: String
     var currency: String
-    var items: [Item]
+    var items: [ItemBody]
 
     /// The command, or the first problem, naming its field.
     func command(clientKey: String?) throws(BadRequest) -> PlaceOrder {
@@ -95,7 +97,7 @@ struct PlaceOrderBody: Decodable {
         switch type {
         case is String.Type: "a string"
         case is Int64.Type, is Int.Type: "an integer"
-        case is [Item].Type, is [Any].Type: "an array"
+        case is [ItemBody].Type, is [Any].Type: "an array"
         default: "an object"
         }
     }
@@ -121,11 +123,6 @@ struct AcceptedBody: Encodable {
 
 /// An order as the query API shows it: the read model.
 struct OrderBody: Encodable {
-    struct Item: Encodable {
-        var sku: String
-        var quantity: Int64
-        var unitPrice: Int64
-    }
     struct Entry: Encodable {
         var version: Int64
         var type: String
@@ -134,7 +131,7 @@ struct OrderBody: Encodable {
     var orderId: String
     var customerId: String
     var status: String
-    var items: [Item]
+    var items: [ItemBody]
     var total: MoneyBody
     var version: Int64
     var history: [Entry]
@@ -149,7 +146,7 @@ struct OrderBody: Encodable {
         orderId = s.orderID.rawValue
         customerId = s.customerID.rawValue
         status = s.status.rawValue
-        items = s.lines.map { Item(sku: $0.sku.rawValue, quantity: $0.quantity, unitPrice: $0.unitPrice) }
+        items = s.lines.map { ItemBody(sku: $0.sku.rawValue, quantity: $0.quantity, unitPrice: $0.unitPrice) }
         total = MoneyBody(s.total)
         version = s.version
         history = view.history.map { Entry(version: $0.version, type: $0.type.rawValue, at: Self.iso8601($0.at)) }

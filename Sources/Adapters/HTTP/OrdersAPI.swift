@@ -61,7 +61,7 @@ public struct OrdersAPI<Store: EventStore, Views: ReadModelStore>: Sendable {
     // MARK: Handlers
 
     func place(_ request: Request) async -> Response {
-        do {
+        await respond {
             let contentType = request.headers[.contentType] ?? ""
             guard contentType.lowercased().hasPrefix("application/json") else {
                 throw BadRequest(status: .unsupportedMediaType, kind: "unsupported-media-type",
@@ -96,30 +96,22 @@ public struct OrdersAPI<Store: EventStore, Views: ReadModelStore>: Sendable {
             return JSON.response(.accepted, AcceptedBody(orderId: placed.orderID.rawValue, status: "accepted",
                                                          total: MoneyBody(placed.total), location: location),
                                  headers: headers)
-        } catch let bad as BadRequest {
-            return bad.response
-        } catch {
-            return problem(for: error)
         }
     }
 
     func order(_ raw: String) async -> Response {
-        do {
+        await respond {
             let id: OrderID
-            do { id = try OrderID(raw) } catch { throw BadRequest.invalid(error.message) }
+            do throws(CausewayError) { id = try OrderID(raw) } catch { throw BadRequest.invalid(error.message) }
             return JSON.response(.ok, OrderBody(try await query.order(id)))
-        } catch let bad as BadRequest {
-            return bad.response
-        } catch {
-            return problem(for: error)
         }
     }
 
     func list(_ parameters: Parameters) async -> Response {
-        do {
+        await respond {
             var q = OrderQuery()
             if let raw = parameters.get("customerId") {
-                do { q.customerID = try CustomerID(raw) } catch { throw BadRequest.invalid("customerId: \(error.message)") }
+                do throws(CausewayError) { q.customerID = try CustomerID(raw) } catch { throw BadRequest.invalid("customerId: \(error.message)") }
             }
             if let raw = parameters.get("status") {
                 guard let status = OrderStatus(rawValue: raw) else {
@@ -135,11 +127,18 @@ public struct OrdersAPI<Store: EventStore, Views: ReadModelStore>: Sendable {
                 q.limit = limit
             }
             if let raw = parameters.get("after") {
-                do { q.after = try OrderID(raw) } catch { throw BadRequest.invalid("after: \(error.message)") }
+                do throws(CausewayError) { q.after = try OrderID(raw) } catch { throw BadRequest.invalid("after: \(error.message)") }
             }
             let views = try await query.orders(q)
             let next = views.count == q.limit ? views.last?.orderID.rawValue : nil
             return JSON.response(.ok, OrderPage(orders: views.map(OrderBody.init), next: next))
+        }
+    }
+
+    /// Runs a handler, turning a bad request or a service error into its problem response.
+    func respond(_ handler: () async throws -> Response) async -> Response {
+        do {
+            return try await handler()
         } catch let bad as BadRequest {
             return bad.response
         } catch {
