@@ -30,6 +30,12 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.4.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
     ],
     targets: [
         .target(
@@ -81,10 +87,30 @@ let package = Package(
             path: "Sources/Adapters/HTTP",
             swiftSettings: strict
         ),
+        // The gRPC event-store API: the server over any EventStore and a client that is one.
+        // Generated/ is produced by scripts/generate-protos from Protos/ and committed.
+        .target(
+            name: "GRPCAdapter",
+            dependencies: [
+                "Core",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Adapters/GRPC",
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "CLI",
             dependencies: [
-                "Core", "Actors", "Sim", "Deploy", "HTTPAdapter",
+                "Core", "Actors", "Sim", "Deploy", "HTTPAdapter", "GRPCAdapter",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -105,6 +131,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/Adapters/HTTPTests",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "GRPCAdapterTests",
+            dependencies: [
+                "Core", "InMemory", "GRPCAdapter",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+            ],
+            path: "Tests/Adapters/GRPCTests",
             swiftSettings: strict
         ),
         .testTarget(name: "CoreTests", dependencies: ["Core"], swiftSettings: strict),

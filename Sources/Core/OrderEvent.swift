@@ -111,7 +111,9 @@ extension OrderEvent {
                 let p = try decoder.decode(Debited.self, from: data)
                 self = .paymentDebited(amount: p.amount, chargeID: p.chargeID)
             case .paymentDeclined: self = .paymentDeclined(reason: try decoder.decode(Reason.self, from: data).reason)
-            case .approved: self = .approved
+            case .approved:
+                _ = try decoder.decode(Empty.self, from: data)
+                self = .approved
             case .shipped: self = .shipped(trackingID: try decoder.decode(Shipped.self, from: data).trackingID)
             case .shipmentFailed: self = .shipmentFailed(reason: try decoder.decode(Reason.self, from: data).reason)
             case .paymentRefunded: self = .paymentRefunded(amount: try decoder.decode(Refunded.self, from: data).amount)

@@ -17,17 +17,20 @@ public import Prometheus
 ///
 /// Every bad request gets an `application/problem+json` body saying what is wrong and where;
 /// nothing of a bad request is accepted.
+///
+/// One process may serve only part of it (`causeway serve orders` the POST, `serve query` the
+/// GETs): the routes of the missing part answer 404 with a problem naming the service to ask.
 public struct OrdersAPI<Store: EventStore, Views: ReadModelStore>: Sendable {
     /// The largest `POST /orders` body accepted.
     public static var maxBodyBytes: Int { 64 * 1024 }
 
-    let orders: OrderService<Store>
-    let query: QueryService<Views>
+    let orders: OrderService<Store>?
+    let query: QueryService<Views>?
     let isReady: @Sendable () -> Bool
     let registry: PrometheusCollectorRegistry
     let logger: Logger
 
-    public init(orders: OrderService<Store>, query: QueryService<Views>, isReady: @escaping @Sendable () -> Bool,
+    public init(orders: OrderService<Store>?, query: QueryService<Views>?, isReady: @escaping @Sendable () -> Bool,
                 registry: PrometheusCollectorRegistry, logger: Logger) {
         self.orders = orders
         self.query = query
@@ -62,6 +65,7 @@ public struct OrdersAPI<Store: EventStore, Views: ReadModelStore>: Sendable {
 
     func place(_ request: Request) async -> Response {
         await respond {
+            guard let orders else { throw BadRequest.servedElsewhere("placing orders", by: "orders") }
             let contentType = request.headers[.contentType] ?? ""
             guard contentType.lowercased().hasPrefix("application/json") else {
                 throw BadRequest(status: .unsupportedMediaType, kind: "unsupported-media-type",
@@ -103,12 +107,14 @@ public struct OrdersAPI<Store: EventStore, Views: ReadModelStore>: Sendable {
         await respond {
             let id: OrderID
             do throws(CausewayError) { id = try OrderID(raw) } catch { throw BadRequest.invalid(error.message) }
+            guard let query else { throw BadRequest.servedElsewhere("reading orders", by: "query") }
             return JSON.response(.ok, OrderBody(try await query.order(id)))
         }
     }
 
     func list(_ parameters: Parameters) async -> Response {
         await respond {
+            guard let query else { throw BadRequest.servedElsewhere("reading orders", by: "query") }
             var q = OrderQuery()
             if let raw = parameters.get("customerId") {
                 do throws(CausewayError) { q.customerID = try CustomerID(raw) } catch { throw BadRequest.invalid("customerId: \(error.message)") }

@@ -48,5 +48,11 @@ struct BadRequest: Error {
         BadRequest(status: .unprocessableContent, kind: "invalid-order", title: "The order cannot be accepted", detail: detail)
     }
 
+    /// A route whose service runs in another process (`causeway serve SERVICE`).
+    static func servedElsewhere(_ what: String, by service: String) -> BadRequest {
+        BadRequest(status: .notFound, kind: "not-served-here", title: "Not served by this process",
+                   detail: "\(what) is the \(service) service's job: ask the process running 'causeway serve \(service)'")
+    }
+
     var response: Response { Problem.response(status, kind, title, detail) }
 }
