@@ -143,6 +143,7 @@ let package = Package(
             path: "Tests/Adapters/GRPCTests",
             swiftSettings: strict
         ),
+        .testTarget(name: "DeployTests", dependencies: ["Core", "InMemory", "Deploy"], swiftSettings: strict),
         .testTarget(name: "CoreTests", dependencies: ["Core"], swiftSettings: strict),
         .testTarget(name: "InMemoryTests", dependencies: ["Core", "InMemory"], swiftSettings: strict),
         .testTarget(name: "ActorsTests", dependencies: ["Core", "Actors", "InMemory"], swiftSettings: strict),

@@ -3,11 +3,11 @@ import Core
 import Foundation
 import Sim
 
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure Causeway on this machine (build with -c release).",
-        subcommands: [SimBench.self]
+        subcommands: [SimBench.self, GRPCBench.self]
     )
 }
 

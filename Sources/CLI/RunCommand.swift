@@ -39,7 +39,7 @@ struct RunCommand: ParsableCommand {
         var allPassed = true
         for scenario in scenarios {
             let started = ContinuousClock.now
-            let report = ScenarioRunner.run(scenario, seed: seed, keepTrace: trace != nil, mutant: mutant)
+            let report = ScenarioRunner.run(scenario, seed: seed, trace: trace != nil ? TraceMode.keep : .hash, mutant: mutant)
             let wall = started.duration(to: .now)
             if let trace {
                 do { try Data(report.trace).write(to: URL(fileURLWithPath: trace)) } catch {
@@ -133,7 +133,7 @@ enum ReportFormat {
 
 extension Double {
     func rounded(toPlaces places: Int) -> Double {
-        let f = pow(10, Double(places))
+        let f = Foundation.pow(10, Double(places))
         return (self * f).rounded() / f
     }
 }

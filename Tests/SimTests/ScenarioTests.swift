@@ -42,7 +42,7 @@ enum ScenarioFixtures {
     }
 
     @Test func theTraceHashIsTheHashOfTheTraceText() throws {
-        let report = ScenarioRunner.run(try ScenarioFixtures.load("happy-path.scenario"), keepTrace: true)
+        let report = ScenarioRunner.run(try ScenarioFixtures.load("happy-path.scenario"), trace: .keep)
         #expect(!report.trace.isEmpty)
         let lines = report.trace.split(separator: UInt8(ascii: "\n"))
         #expect(lines.count == report.traceLines)

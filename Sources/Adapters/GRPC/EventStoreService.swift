@@ -104,8 +104,10 @@ public struct EventStoreService<Store: EventStore>: Causeway_Eventstore_V1_Event
                 pump.cancel()
             }
         } catch is CancellationError {
+            // Either the client cancelled (it sees its own CANCELLED, not this) or the server is
+            // shutting down: UNAVAILABLE tells a client to subscribe again, elsewhere or later.
             logger.debug("subscription ended", metadata: ["peer": "\(peer)"])
-            throw CausewayError(.cancelled, "the subscription was cancelled (by the client or a server shutdown)")
+            throw CausewayError(.unavailable, "the event store ended the subscription: it is shutting down")
         }
     }
 }

@@ -10,13 +10,13 @@ public enum Shrinker {
     }
 
     public static func shrink(_ scenario: Scenario, mutant: Mutant?, budget: Int = 300) -> Scenario {
-        guard let target = checker(of: ScenarioRunner.run(scenario, mutant: mutant)) else { return scenario }
+        guard let target = checker(of: ScenarioRunner.run(scenario, trace: .off, mutant: mutant)) else { return scenario }
         var best = scenario
         var runs = 0
         func stillFails(_ candidate: Scenario) -> Bool {
             guard runs < budget else { return false }
             runs += 1
-            return checker(of: ScenarioRunner.run(candidate, mutant: mutant)) == target
+            return checker(of: ScenarioRunner.run(candidate, trace: .off, mutant: mutant)) == target
         }
 
         // 1. Drop chunks of actions, halving the chunk size down to single actions.

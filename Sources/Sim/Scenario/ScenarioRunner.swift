@@ -45,13 +45,13 @@ public struct RunReport: Sendable {
 
 /// Runs a scenario in a fresh simulated world and checks its expectations and the invariants.
 public enum ScenarioRunner {
-    public static func run(_ scenario: Scenario, seed: UInt64? = nil, keepTrace: Bool = false, mutant: Mutant? = nil) -> RunReport {
+    public static func run(_ scenario: Scenario, seed: UInt64? = nil, trace: TraceMode = .hash, mutant: Mutant? = nil) -> RunReport {
         var configuration = WorldConfiguration(seed: seed ?? scenario.seed)
         configuration.mutant = mutant
         configuration.partitions = scenario.partitions
         configuration.paymentTimeout = scenario.paymentTimeout
         configuration.sessionTimeout = scenario.sessionTimeout
-        configuration.keepTrace = keepTrace
+        configuration.trace = trace
         let world = SimWorld(configuration)
         var balances: [CustomerID: Int64] = [:]
         for (customer, balance) in scenario.customers {

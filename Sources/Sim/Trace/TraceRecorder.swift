@@ -8,13 +8,23 @@ public import Actors
 /// stamped with virtual time. Its SHA-256 (of exactly the bytes of the JSON-lines file) is the
 /// run's trace hash. Nothing in it depends on the wall clock.
 ///
+/// What a run does with its trace.
+public enum TraceMode: Sendable {
+    /// Count lines and activity only: no JSON, no hash (the hash reads as empty).
+    case off
+    /// Hash the lines.
+    case hash
+    /// Hash the lines and keep them (for `--trace`).
+    case keep
+}
+
 /// Only ever touched on the simulator thread.
 public final class TraceRecorder: EventStoreObserver, EventBusObserver, ConsumerObserver, ProviderObserver,
     @unchecked Sendable
 {
     private let runtime: SimRuntime
     private var hasher = SHA256()
-    private let keepLines: Bool
+    private let mode: TraceMode
     private var kept: [UInt8] = []
     public private(set) var lineCount = 0
     /// Virtual time of the last line: when the system last did something.
@@ -26,9 +36,9 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
     /// Everything the checkers watch; the recorder forwards each fact to them.
     let observers: [any SimFactObserver]
 
-    init(runtime: SimRuntime, keepLines: Bool, observers: [any SimFactObserver]) {
+    init(runtime: SimRuntime, mode: TraceMode, observers: [any SimFactObserver]) {
         self.runtime = runtime
-        self.keepLines = keepLines
+        self.mode = mode
         self.observers = observers
     }
 
@@ -36,20 +46,21 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
     private var pending = JSONLines()
 
     private func line(_ kind: StaticString, _ fill: (inout JSONLines) -> Void) {
+        lineCount += 1
+        lastActivity = runtime.now
+        if mode == .off { return }
         pending.begin()
         pending.field("at", runtime.now.millis)
         pending.field("kind", kind)
         fill(&pending)
         pending.end()
-        lineCount += 1
-        lastActivity = runtime.now
         if pending.bytes.count >= 1 << 16 { flush() }
     }
 
     private func flush() {
         pending.drain { bytes in
             hasher.update(data: bytes)
-            if keepLines { kept.append(contentsOf: bytes) }
+            if mode == .keep { kept.append(contentsOf: bytes) }
         }
     }
 
@@ -59,8 +70,9 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
         return kept
     }
 
-    /// The hex SHA-256 of the trace so far.
+    /// The hex SHA-256 of the trace so far (empty when the trace is off).
     public func hash() -> String {
+        if mode == .off { return "" }
         flush()
         return Array(hasher.finalize()).hexString
     }

@@ -30,8 +30,9 @@ public struct WorldConfiguration: Sendable {
     /// How long the bus waits before it declares a silent (crashed) member dead and rebalances.
     public var sessionTimeout: Duration = .seconds(1)
     public var busLatency: ClosedRange<Duration> = .milliseconds(1)...(.milliseconds(5))
-    /// Keep the trace text (for `--trace`); the hash is always computed.
-    public var keepTrace = false
+    /// What the run does with its trace: hash it (the default), also keep its text (for
+    /// `--trace`), or skip it (exploration, which re-runs a failing seed to hash it).
+    public var trace: TraceMode = .hash
     /// A deliberately broken service variant to run instead of the real one (self-checks only).
     public var mutant: Mutant?
 
@@ -82,7 +83,7 @@ public final class SimWorld: @unchecked Sendable {
         runtime = SimRuntime(random: random.split("timers"))
         clock = SimClock(runtime: runtime)
         checker = StepChecker(log: log)
-        trace = TraceRecorder(runtime: runtime, keepLines: configuration.keepTrace,
+        trace = TraceRecorder(runtime: runtime, mode: configuration.trace,
                               observers: [log, checker] + extraObservers)
         store = InMemoryEventStore(clock: clock, observer: trace)
         let latencyRandom = random.split("bus-latency")

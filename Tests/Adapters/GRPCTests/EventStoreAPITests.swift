@@ -169,7 +169,7 @@ func withEventStore(
             try await Task.sleep(for: .milliseconds(200))
             server.shutdown()
             // The server's run() returns only once the subscription's handler has ended.
-            await #expect(throws: CausewayError.self) { try await waiting.value }
+            await #expect { try await waiting.value } throws: { ($0 as? CausewayError)?.code == .unavailable }
             client.close()
             try await group.waitForAll()
         }

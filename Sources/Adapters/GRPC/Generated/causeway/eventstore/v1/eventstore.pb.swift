@@ -16,7 +16,8 @@
 ///                                                  version, -1 when it does not exist)
 ///   event id reused          ALREADY_EXISTS
 ///   bad argument             INVALID_ARGUMENT     (the message names the field)
-///   store unavailable        UNAVAILABLE          (retry later)
+///   store unavailable        UNAVAILABLE          (retry later; also ends open subscriptions
+///                                                  when the server shuts down)
 ///   store timed out          DEADLINE_EXCEEDED    (the append may or may not have happened:
 ///                                                  retry it with the same event ids)
 
