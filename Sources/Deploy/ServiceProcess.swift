@@ -23,7 +23,7 @@ public struct ServiceProcess<Store: EventStore>: Sendable {
     public init(role: Role, store: Store, instance: String, configuration: EmbeddedSystem.Configuration, logger: Logger) {
         let clock = SystemClock()
         let random = SystemRandom()
-        let bus = StoreFedBus(store: store, clock: clock)
+        let bus = StoreFedBus(store: store, clock: clock, logger: logger)
         let writer = StreamWriter(store: store, clock: clock, random: random)
         let readiness = Readiness(waitingFor: [instance])
         self.readiness = readiness

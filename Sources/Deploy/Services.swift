@@ -84,7 +84,15 @@ public struct DeadlineService<Store: EventStore>: Service {
 
     public func run() async throws {
         try await untilShutdown {
-            try await orders.recover()
+            // The store may not be up yet (a service process started before it): wait for it.
+            while true {
+                do {
+                    try await orders.recover()
+                    break
+                } catch let error as CausewayError where error.isTransient {
+                    try await Task.sleep(for: .seconds(1))
+                }
+            }
             try await orders.runDeadlines()
         }
     }

@@ -1,4 +1,5 @@
 public import Core
+public import Logging
 import Synchronization
 
 /// The bus of a service in its own process while no broker is configured: every member follows
@@ -13,11 +14,13 @@ public struct StoreFedBus<Store: EventStore>: EventBus {
     let store: Store
     let clock: any TimeSource
     let reconnectDelay: Duration
+    let logger: Logger?
 
-    public init(store: Store, clock: any TimeSource, reconnectDelay: Duration = .milliseconds(500)) {
+    public init(store: Store, clock: any TimeSource, reconnectDelay: Duration = .milliseconds(500), logger: Logger? = nil) {
         self.store = store
         self.clock = clock
         self.reconnectDelay = reconnectDelay
+        self.logger = logger
     }
 
     /// The store's log is the source: publishing is the store's relay's job, never a service's.
@@ -29,19 +32,24 @@ public struct StoreFedBus<Store: EventStore>: EventBus {
         guard topics == [Topics.orders] else {
             throw CausewayError(.invalidArgument, "the store-fed bus carries only the '\(Topics.orders)' topic")
         }
-        return Consumer(bus: self)
+        return Consumer(bus: self, member: member)
     }
 
     final class Consumer: BusConsumer {
         let bus: StoreFedBus
+        let member: String
         private struct State {
             var subscription: (any EventSubscription)?
             var committed: Int64 = 0
             var closed = false
+            var failing = false
         }
         private let state = Mutex(State())
 
-        init(bus: StoreFedBus) { self.bus = bus }
+        init(bus: StoreFedBus, member: String) {
+            self.bus = bus
+            self.member = member
+        }
 
         func poll() async throws -> Delivery? {
             while true {
@@ -56,11 +64,23 @@ public struct StoreFedBus<Store: EventStore>: EventBus {
                         state.withLock { $0.subscription = subscription }
                     }
                     guard let event = try await subscription.next() else { return nil }
+                    if state.withLock({ s in defer { s.failing = false }; return s.failing }) {
+                        bus.logger?.notice("following the event store's log again", metadata: ["member": "\(member)"])
+                    }
                     let record = BusRecord(event)
                     return Delivery(topic: record.topic, partition: 0, offset: event.globalPosition, key: record.key,
                                     event: event, generation: 0)
                 } catch let error as CausewayError where error.isTransient {
-                    state.withLock { $0.subscription = nil }
+                    let first = state.withLock { s in
+                        defer { s.failing = true }
+                        s.subscription = nil
+                        return !s.failing
+                    }
+                    if first {
+                        bus.logger?.warning("the event store's log is unavailable; re-subscribing until it is back", metadata: [
+                            "member": "\(member)", "after": "\(committed)", "error": "\(error)",
+                        ])
+                    }
                     try await bus.clock.sleep(until: bus.clock.now() + bus.reconnectDelay)
                 }
             }
