@@ -69,41 +69,39 @@ public final class GRPCEventStore: EventStore, Service {
     public func readStream(_ stream: StreamID, from version: Int64, direction: ReadDirection, limit: Int) async throws
         -> [RecordedEvent]
     {
-        guard limit > 0 else { throw CausewayError(.invalidArgument, "limit must be positive (got \(limit))") }
-        var events: [RecordedEvent] = []
-        var from = version
-        while events.count < limit {
-            let page = min(limit - events.count, pageSize)
+        try await pages(limit: limit) { size, last in
+            let from = last.map { direction == .forwards ? $0.streamVersion + 1 : $0.streamVersion - 1 } ?? version
+            if last != nil && from < 1 { return nil }
             var request = Causeway_Eventstore_V1_ReadStreamRequest()
             request.streamID = stream.rawValue
             request.fromVersion = max(from, 0)
             request.direction = direction == .forwards ? .forwards : .backwards
-            request.limit = Int32(page)
-            let options = self.options
-            let got = try await call { try await client.readStream(request, options: options).events }
-            events.reserveCapacity(events.count + got.count)
-            for p in got { events.append(try RecordedEvent(p)) }
-            guard got.count == page, let last = events.last else { break }
-            from = direction == .forwards ? last.streamVersion + 1 : last.streamVersion - 1
-            if from < 1 { break }
+            request.limit = Int32(size)
+            return try await client.readStream(request, options: options).events
         }
-        return events
     }
 
     public func readAll(after position: Int64, limit: Int) async throws -> [RecordedEvent] {
+        try await pages(limit: limit) { size, last in
+            var request = Causeway_Eventstore_V1_ReadAllRequest()
+            request.afterPosition = max(last?.globalPosition ?? position, 0)
+            request.limit = Int32(size)
+            return try await client.readAll(request, options: options).events
+        }
+    }
+
+    /// Reads up to `limit` events in calls of at most ``pageSize``. `fetch(size, last)` asks for
+    /// the page after `last` (nil for the first page), or returns nil when nothing can follow.
+    private func pages(
+        limit: Int, _ fetch: (Int, RecordedEvent?) async throws -> [ProtoRecordedEvent]?
+    ) async throws -> [RecordedEvent] {
         guard limit > 0 else { throw CausewayError(.invalidArgument, "limit must be positive (got \(limit))") }
         var events: [RecordedEvent] = []
-        var after = position
         while events.count < limit {
-            let page = min(limit - events.count, pageSize)
-            var request = Causeway_Eventstore_V1_ReadAllRequest()
-            request.afterPosition = max(after, 0)
-            request.limit = Int32(page)
-            let options = self.options
-            let got = try await call { try await client.readAll(request, options: options).events }
-            for p in got { events.append(try RecordedEvent(p)) }
-            guard got.count == page, let last = events.last else { break }
-            after = last.globalPosition
+            let size = min(limit - events.count, pageSize)
+            guard let page = try await call({ try await fetch(size, events.last) }) else { break }
+            for p in page { events.append(try RecordedEvent(p)) }
+            if page.count < size { break }
         }
         return events
     }
