@@ -60,7 +60,9 @@ extension CausewayError {
                 case .failedPrecondition: .wrongExpectedVersion
                 case .alreadyExists: .idempotencyConflict
                 case .notFound: .notFound
-                case .unavailable, .resourceExhausted, .aborted: .unavailable
+                case .unavailable, .aborted: .unavailable
+                // Only a message over the size limit exhausts this server: retrying cannot help.
+                case .resourceExhausted: .invalidArgument
                 case .deadlineExceeded: .timeout
                 case .cancelled: .cancelled
                 default: .internal

@@ -12,8 +12,10 @@ public final class EventStoreServer: Service, Sendable {
 
     /// A server for `store`; port 0 picks a free port (see ``boundPort()``).
     public init<Store: EventStore>(store: Store, host: String, port: Int, logger: Logger) {
+        var config = HTTP2ServerTransport.Posix.Config.defaults
+        config.rpc.maxRequestPayloadSize = MessageLimits.maxRequestBytes
         let transport = HTTP2ServerTransport.Posix(
-            address: .ipv4(host: host, port: port), transportSecurity: .plaintext)
+            address: .ipv4(host: host, port: port), transportSecurity: .plaintext, config: config)
         server = GRPCServer(transport: transport, services: [EventStoreService(store: store, logger: logger)])
         self.logger = logger
     }

@@ -8,6 +8,8 @@ public import Logging
 public struct EventStoreService<Store: EventStore>: Causeway_Eventstore_V1_EventStore.SimpleServiceProtocol {
     let store: Store
     let logger: Logger
+    /// The most events one append may carry (and one read return: ``ReadLimits/maxPage``).
+    public static var maxEventsPerAppend: Int { ReadLimits.maxPage }
 
     public init(store: Store, logger: Logger) {
         self.store = store
@@ -23,6 +25,10 @@ public struct EventStoreService<Store: EventStore>: Causeway_Eventstore_V1_Event
         }
         guard !request.events.isEmpty else {
             throw CausewayError(.invalidArgument, "events: an append needs at least one event")
+        }
+        guard request.events.count <= Self.maxEventsPerAppend else {
+            throw CausewayError(.invalidArgument,
+                                "events: at most \(Self.maxEventsPerAppend) per append (got \(request.events.count))")
         }
         var events: [NewEvent] = []
         events.reserveCapacity(request.events.count)

@@ -62,6 +62,16 @@ public final class GRPCEventStore: EventStore, Service {
         request.streamID = stream.rawValue
         request.expectedVersion = .init(expected)
         request.events = events.map(\.proto)
+        let size = request.events.reduce(64 + stream.rawValue.utf8.count) { size, e in
+            size + 96 + e.eventID.utf8.count + e.type.utf8.count + e.payload.count + e.correlationID.utf8.count
+                + e.causationID.utf8.count
+        }
+        guard size <= MessageLimits.maxRequestBytes else {
+            throw CausewayError(.invalidArgument, """
+                an append of \(events.count) events is about \(size) bytes, over the \(MessageLimits.maxRequestBytes)-byte \
+                message limit: split it
+                """)
+        }
         let options = self.options
         return try await call { AppendResult(try await client.append(request, options: options)) }
     }

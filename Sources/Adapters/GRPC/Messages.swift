@@ -21,6 +21,12 @@ public enum ReadLimits {
     }
 }
 
+/// The size of the largest request the server takes. The server resets a larger call's stream,
+/// which a client cannot tell from a broken connection, so the client refuses it before sending.
+public enum MessageLimits {
+    public static let maxRequestBytes = 4 * 1024 * 1024
+}
+
 /// Prefixes an invalid-argument error's message with the field it concerns.
 func field<T>(_ name: String, _ body: () throws(CausewayError) -> T) throws(CausewayError) -> T {
     do {
@@ -31,10 +37,18 @@ func field<T>(_ name: String, _ body: () throws(CausewayError) -> T) throws(Caus
 }
 
 extension NewEvent {
+    /// The longest correlation or causation id the API accepts.
+    static let maxTraceIDLength = 256
+
     init(_ p: ProtoProposedEvent, at index: Int) throws(CausewayError) {
         let path = "events[\(index)]"
         let id = try field("\(path).event_id") { () throws(CausewayError) in try EventID(p.eventID) }
         let event = try field("\(path)") { () throws(CausewayError) in try OrderEvent(type: p.type, payload: Array(p.payload)) }
+        for (name, value) in [("correlation_id", p.correlationID), ("causation_id", p.causationID)]
+        where value.utf8.count > Self.maxTraceIDLength {
+            throw CausewayError(.invalidArgument,
+                                "\(path).\(name): at most \(Self.maxTraceIDLength) bytes (got \(value.utf8.count))")
+        }
         if p.schemaVersion < 0 {
             throw CausewayError(.invalidArgument, "\(path).schema_version: must not be negative (got \(p.schemaVersion))")
         }

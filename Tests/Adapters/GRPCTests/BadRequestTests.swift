@@ -44,6 +44,8 @@ import Testing
                 $0.events[0].payload = Data(#"{"trackingID": 5}"#.utf8)
             }),
             ("events[0].schema_version", appendRequest { $0.events[0].schemaVersion = -1 }),
+            ("events[0].correlation_id", appendRequest { $0.events[0].correlationID = String(repeating: "c", count: 257) }),
+            ("events: at most", appendRequest { $0.events = (0...10_000).map { goodEvent("e\($0)") } }),
         ]
         try await withEventStore(store) { _, port in
             try await withGRPCClient(

@@ -115,6 +115,20 @@ func withEventStore(
         }
     }
 
+    @Test func aMessageOverTheSizeLimitIsAnInvalidArgumentNotATransientError() async throws {
+        try await withEventStore(InMemoryEventStore(clock: FixedClock())) { store, _ in
+            let huge = (1...5).map { newEvent("big-\($0)", .shipped(trackingID: String(repeating: "t", count: 1 << 20))) }
+            await #expect {
+                try await store.append(huge, to: s1, expected: .any)
+            } throws: { error in
+                let e = error as? CausewayError
+                return e?.code == .invalidArgument && e?.isTransient == false
+            }
+            let written = try await store.readStream(s1)
+            #expect(written.isEmpty)
+        }
+    }
+
     @Test func readsPageThroughTheServerLimitBothWays() async throws {
         try await withEventStore(InMemoryEventStore(clock: FixedClock()), pageSize: 2) { store, _ in
             for i in 1...5 {

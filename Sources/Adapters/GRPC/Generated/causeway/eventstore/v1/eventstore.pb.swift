@@ -103,8 +103,10 @@ public nonisolated struct Causeway_Eventstore_V1_ProposedEvent: Sendable {
   /// When the deciding service observed it, milliseconds since the Unix epoch.
   public var occurredAtMillis: Int64 = 0
 
+  /// The id shared by every event of one business flow; at most 256 bytes.
   public var correlationID: String = String()
 
+  /// The id of the event or request that caused this one; at most 256 bytes.
   public var causationID: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -184,7 +186,7 @@ public nonisolated struct Causeway_Eventstore_V1_AppendRequest: Sendable {
     set {expectedVersion = .exact(newValue)}
   }
 
-  /// At least one event.
+  /// At least one event, at most 10000 (and at most 4 MiB in all, gRPC's message limit).
   public var events: [Causeway_Eventstore_V1_ProposedEvent] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
