@@ -63,7 +63,8 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--instance '\(instance)' \(problem)")
         }
         switch service {
-        case .all: break
+        case .all:
+            if instance != nil { throw ValidationError("--instance names one service's consumer; 'serve all' runs them all") }
         case .eventstore:
             if instance != nil { throw ValidationError("--instance names a consumer; the event store has none") }
         case .orders, .payments, .shipping, .query:
