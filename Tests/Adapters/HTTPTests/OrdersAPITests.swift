@@ -2,6 +2,8 @@ import Core
 import Deploy
 import Foundation
 import HTTPAdapter
+import InMemory
+import Actors
 import Hummingbird
 import HummingbirdTesting
 import HTTPTypes
@@ -178,5 +180,37 @@ struct ProblemBody: Decodable {
             try await tasks.waitForAll()
         }
         #expect(system.provider.balance(of: CustomerID(unchecked: "alice")) == 2_000)
+    }
+}
+
+/// A process that runs one service serves only that service's routes; the others name the
+/// service to ask instead.
+@Suite struct PartialAPITests {
+    @Test func routesOfAnotherServiceAnswerNotServedHere() async throws {
+        let logger = Logger(label: "test")
+        let system = EmbeddedSystem(.init(), logger: logger)
+        let ordersOnly = OrdersAPI(orders: system.orders, query: Optional<QueryService<InMemoryReadModel>>.none,
+                                   isReady: { true }, registry: PrometheusCollectorRegistry(), logger: logger)
+        let queryOnly = OrdersAPI(orders: Optional<OrderService<InMemoryEventStore>>.none, query: system.query,
+                                  isReady: { true }, registry: PrometheusCollectorRegistry(), logger: logger)
+        let notServed = { @Sendable (response: TestResponse, service: String) throws in
+            #expect(response.status == .notFound)
+            let problem = try JSONDecoder().decode(ProblemBody.self, from: Data(buffer: response.body))
+            #expect(problem.type == "urn:causeway:problem:not-served-here")
+            #expect(problem.detail.contains("causeway serve \(service)"), "detail: \(problem.detail)")
+        }
+        try await Application(router: ordersOnly.router(), logger: logger).test(.router) { client in
+            try await client.execute(uri: "/orders/ord-1", method: .get) { try notServed($0, "query") }
+            try await client.execute(uri: "/orders?customerId=alice", method: .get) { try notServed($0, "query") }
+            try await client.execute(uri: "/orders", method: .post, headers: json, body: order()) {
+                #expect($0.status == .accepted)
+            }
+        }
+        try await Application(router: queryOnly.router(), logger: logger).test(.router) { client in
+            try await client.execute(uri: "/orders", method: .post, headers: json, body: order()) { try notServed($0, "orders") }
+            try await client.execute(uri: "/orders?customerId=alice", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+        }
+        #expect(system.store.lastPosition == 1, "only the orders process placed an order")
     }
 }
