@@ -24,9 +24,11 @@ func newEvent(_ id: String, _ event: OrderEvent = .approved) -> NewEvent {
              correlationID: "corr", causationID: "cause")
 }
 
-/// Counts subscriptions on the server side that ended because their waiting task was cancelled.
+/// Counts server-side subscriptions that started waiting for an event, and those that ended
+/// because their waiting task was cancelled.
 final class EndTrackingStore: EventStore {
     let inner = InMemoryEventStore(clock: FixedClock())
+    let waiting = Mutex(0)
     let ended = Mutex(0)
 
     func append(_ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion) async throws -> AppendResult {
@@ -48,6 +50,7 @@ final class EndTrackingStore: EventStore {
         let inner: any EventSubscription
         let store: EndTrackingStore
         func next() async throws -> RecordedEvent? {
+            store.waiting.withLock { $0 += 1 }
             do {
                 return try await inner.next()
             } catch is CancellationError {
@@ -163,7 +166,8 @@ func withEventStore(
         try await withEventStore(store) { client, _ in
             let subscription = try await client.subscribe(after: 0)
             let waiting = Task { try await subscription.next() }
-            try await Task.sleep(for: .milliseconds(200))
+            // Cancel only once the server's handler waits for an event.
+            try await eventually { store.waiting.withLock { $0 } == 1 }
             waiting.cancel()
             #expect(try await waiting.value == nil)
             try await eventually { store.ended.withLock { $0 } == 1 }
@@ -180,7 +184,7 @@ func withEventStore(
             group.addTask { try await client.run() }
             let subscription = try await client.subscribe(after: 0)
             let waiting = Task { try await subscription.next() }
-            try await Task.sleep(for: .milliseconds(200))
+            try await eventually { store.waiting.withLock { $0 } == 1 }
             server.shutdown()
             // The server's run() returns only once the subscription's handler has ended.
             await #expect { try await waiting.value } throws: { ($0 as? CausewayError)?.code == .unavailable }
@@ -206,10 +210,11 @@ func withEventStore(
     }
 }
 
-/// Polls `condition` for up to five seconds.
-func eventually(_ condition: @Sendable () -> Bool) async throws {
-    for _ in 0..<100 where !condition() {
+/// Polls `condition` until it holds, for up to twenty seconds (a loaded CI machine is slow).
+func eventually(_ condition: @Sendable () -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    for _ in 0..<400 {
+        if condition() { return }
         try await Task.sleep(for: .milliseconds(50))
     }
-    #expect(condition())
+    #expect(condition(), sourceLocation: sourceLocation)
 }
