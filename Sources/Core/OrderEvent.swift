@@ -23,6 +23,15 @@ public enum EventType: String, Hashable, Sendable, Codable, CaseIterable {
     case shipmentFailed = "order-shipment-failed"
     case paymentRefunded = "order-payment-refunded"
     case cancelled = "order-cancelled"
+
+    /// The type named `name`, or an `invalidArgument` error listing the known names.
+    public init(named name: String) throws(CausewayError) {
+        guard let type = EventType(rawValue: name) else {
+            let known = EventType.allCases.map(\.rawValue).joined(separator: ", ")
+            throw CausewayError(.invalidArgument, "unknown event type '\(name)'; known: \(known)")
+        }
+        self = type
+    }
 }
 
 /// Payload of `order-created`.
@@ -98,10 +107,7 @@ extension OrderEvent {
 
     /// Decodes an event from its type name and JSON payload, or throws `invalidArgument` saying why.
     public init(type: String, payload: [UInt8]) throws(CausewayError) {
-        guard let kind = EventType(rawValue: type) else {
-            let known = EventType.allCases.map(\.rawValue).joined(separator: ", ")
-            throw CausewayError(.invalidArgument, "unknown event type '\(type)'; known: \(known)")
-        }
+        let kind = try EventType(named: type)
         let decoder = JSONDecoder()
         let data = Data(payload)
         do {

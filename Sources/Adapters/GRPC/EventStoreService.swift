@@ -82,11 +82,7 @@ public struct EventStoreService<Store: EventStore>: Causeway_Eventstore_V1_Event
         }
         var types: Set<EventType> = []
         for (index, name) in request.eventTypes.enumerated() {
-            guard let type = EventType(rawValue: name) else {
-                let known = EventType.allCases.map(\.rawValue).joined(separator: ", ")
-                throw CausewayError(.invalidArgument, "event_types[\(index)]: unknown event type '\(name)'; known: \(known)")
-            }
-            types.insert(type)
+            types.insert(try field("event_types[\(index)]") { () throws(CausewayError) in try EventType(named: name) })
         }
         let filter = SubscriptionFilter(streamPrefix: request.streamPrefix, types: types)
         let subscription = try await store.subscribeAll(after: request.afterPosition)
