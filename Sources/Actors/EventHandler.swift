@@ -69,6 +69,12 @@ extension EventHandler where Self: Actor {
     /// Runs `loop` on this actor: polling, handling and committing then never leave it, so a
     /// delivery costs no executor switch.
     public func consume(_ loop: ConsumerLoop<Self>) async throws {
+        try await Self.run(loop, on: self)
+    }
+
+    /// A method of a protocol extension is not isolated to the actor by itself; this parameter is
+    /// what puts the loop (and every nonisolated call it makes) on it.
+    private static func run(_ loop: ConsumerLoop<Self>, on handler: isolated Self) async throws {
         try await loop.run()
     }
 }

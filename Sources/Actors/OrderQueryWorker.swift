@@ -20,14 +20,14 @@ public actor OrderQueryWorker<Store: EventStore, Views: ReadModelStore>: EventHa
 
     public func handle(_ delivery: Delivery) async throws {
         let event = delivery.event
-        guard let order = event.streamID.orderID else { return }
+        guard let order = event.orderID else { return }
         while true {
             let current = try await views.view(of: order)
             let currentVersion = current?.version ?? 0
             if event.streamVersion <= currentVersion { return }
             var next: OrderView?
-            if let current, event.streamVersion == currentVersion + 1 {
-                next = current.applying(event)
+            if var current, current.apply(event) {
+                next = current
             } else if current == nil, event.streamVersion == 1 {
                 next = OrderView(first: event)
             } else {
@@ -46,8 +46,7 @@ public actor OrderQueryWorker<Store: EventStore, Views: ReadModelStore>: EventHa
         }
         guard var view = current ?? missing.first.flatMap(OrderView.init(first:)) else { return nil }
         for event in missing where event.streamVersion > view.version {
-            guard let next = view.applying(event) else { break }
-            view = next
+            guard view.apply(event) else { break }
         }
         return view
     }

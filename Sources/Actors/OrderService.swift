@@ -87,7 +87,7 @@ public actor OrderService<Store: EventStore>: EventHandler {
     // MARK: Saga
 
     public func handle(_ delivery: Delivery) async throws {
-        guard let order = delivery.event.streamID.orderID else { return }
+        guard let order = delivery.event.orderID else { return }
         switch delivery.event.event {
         case .created:
             watchPayment(order, createdAt: delivery.event.occurredAt)
@@ -129,8 +129,8 @@ public actor OrderService<Store: EventStore>: EventHandler {
             }
             guard let last = page.last else { break }
             for event in page {
-                guard let order = event.streamID.orderID else { continue }
-                open[order] = OrderState.evolve(open[order], event)
+                guard let order = event.orderID else { continue }
+                OrderState.evolve(&open[order], event)
             }
             position = last.globalPosition
         }

@@ -27,7 +27,7 @@ public actor PaymentService<Store: EventStore, Provider: PaymentProvider>: Event
     public nonisolated static func chargeKey(_ order: OrderID) -> String { "pay-" + order.rawValue }
 
     public func handle(_ delivery: Delivery) async throws {
-        guard let order = delivery.event.streamID.orderID else { return }
+        guard let order = delivery.event.orderID else { return }
         let key = Self.chargeKey(order)
         let cause = delivery.event.eventID.rawValue
         var current = try await writer.load(order)

@@ -17,7 +17,7 @@ public actor ShippingService<Store: EventStore, Stock: Warehouse>: EventHandler 
     public nonisolated static func shipmentKey(_ order: OrderID) -> String { "ship-" + order.rawValue }
 
     public func handle(_ delivery: Delivery) async throws {
-        guard let order = delivery.event.streamID.orderID else { return }
+        guard let order = delivery.event.orderID else { return }
         let key = Self.shipmentKey(order)
         let cause = delivery.event.eventID.rawValue
         var current = try await writer.load(order)

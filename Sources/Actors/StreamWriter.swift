@@ -54,7 +54,7 @@ public struct StreamWriter<Store: EventStore>: Sendable {
                 globalPosition: position, event: event.event, schemaVersion: event.schemaVersion,
                 occurredAt: event.occurredAt, recordedAt: now, correlationID: event.correlationID,
                 causationID: event.causationID)
-            next = OrderState.evolve(next, recorded)
+            OrderState.evolve(&next, recorded)
             position += 1
         }
         return next

@@ -44,6 +44,9 @@ public final class RecordedEvent: Hashable, Sendable, CustomStringConvertible {
     public let recordedAt: Timestamp
     public let correlationID: String
     public let causationID: String
+    /// The order whose stream holds the event (nil for other streams), worked out once: every
+    /// consumer and checker asks for it.
+    public let orderID: OrderID?
 
     public init(
         eventID: EventID, streamID: StreamID, streamVersion: Int64, globalPosition: Int64,
@@ -60,6 +63,7 @@ public final class RecordedEvent: Hashable, Sendable, CustomStringConvertible {
         self.recordedAt = recordedAt
         self.correlationID = correlationID
         self.causationID = causationID
+        orderID = streamID.orderID
     }
 
     /// The event's type name.

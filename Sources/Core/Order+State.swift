@@ -50,9 +50,10 @@ public struct OrderState: Hashable, Sendable, Codable {
     }
 
     /// Folds a whole stream; nil for an empty stream or one that does not start with `order-created`.
+    @inlinable  // specialised where it is called, instead of iterating through witness tables
     public static func fold(_ events: some Sequence<RecordedEvent>) -> OrderState? {
         var state: OrderState?
-        for event in events { state = OrderState.evolve(state, event) }
+        for event in events { evolve(&state, event) }
         return state
     }
 
@@ -60,35 +61,46 @@ public struct OrderState: Hashable, Sendable, Codable {
     /// The status only moves forward: a late fact (a debit after a cancel) is kept in its own
     /// field without reopening a terminal order.
     public static func evolve(_ state: OrderState?, _ event: RecordedEvent) -> OrderState? {
-        guard var s = state else {
-            if case .created(let created) = event.event { return OrderState(created: created, at: event) }
-            return nil
+        var next = state
+        evolve(&next, event)
+        return next
+    }
+
+    /// ``evolve(_:_:)`` in place: the state is changed where it is stored rather than copied,
+    /// which is what folds and the simulator's bookkeeping do for every event.
+    public static func evolve(_ state: inout OrderState?, _ event: RecordedEvent) {
+        // Optional chaining changes the state where it is; comparing it with nil would copy it.
+        if state?.apply(event) == nil, case .created(let created) = event.event {
+            state = OrderState(created: created, at: event)
         }
-        s.version = event.streamVersion
+    }
+
+    /// Applies an event to an order that exists (see ``evolve(_:_:)``).
+    public mutating func apply(_ event: RecordedEvent) {
+        version = event.streamVersion
         switch event.event {
         case .created:
             break
         case .paymentDebited(let amount, _):
-            s.debited = amount
-            if s.status == .created { s.status = .paid }
+            debited = amount
+            if status == .created { status = .paid }
         case .paymentDeclined(let reason):
-            s.declineReason = reason
-            if s.status == .created { s.status = .paymentDeclined }
+            declineReason = reason
+            if status == .created { status = .paymentDeclined }
         case .approved:
-            s.approved = true
-            if s.status == .paid { s.status = .approved }
+            approved = true
+            if status == .paid { status = .approved }
         case .shipped(let trackingID):
-            s.trackingID = trackingID
-            if !s.status.isTerminal { s.status = .shipped }
+            self.trackingID = trackingID
+            if !status.isTerminal { status = .shipped }
         case .shipmentFailed(let reason):
-            s.shipmentFailure = reason
-            if !s.status.isTerminal { s.status = .shipmentFailed }
+            shipmentFailure = reason
+            if !status.isTerminal { status = .shipmentFailed }
         case .paymentRefunded(let amount):
-            s.refunded = amount
+            refunded = amount
         case .cancelled(let reason):
-            s.cancelReason = reason
-            if !s.status.isTerminal { s.status = .cancelled }
+            cancelReason = reason
+            if !status.isTerminal { status = .cancelled }
         }
-        return s
     }
 }

@@ -24,11 +24,16 @@ public struct OrderView: Hashable, Sendable, Codable {
     /// Applies one event if it is the next version; returns nil for anything else (the caller
     /// skips duplicates and fills gaps from the store).
     public func applying(_ event: RecordedEvent) -> OrderView? {
-        guard event.streamVersion == version + 1, let next = OrderState.evolve(state, event) else { return nil }
         var view = self
-        view.state = next
-        view.history.append(OrderHistoryEntry(version: event.streamVersion, type: event.type, at: event.recordedAt))
-        return view
+        return view.apply(event) ? view : nil
+    }
+
+    /// ``applying(_:)`` in place; returns false (and changes nothing) unless `event` is the next version.
+    public mutating func apply(_ event: RecordedEvent) -> Bool {
+        guard event.streamVersion == version + 1 else { return false }
+        state.apply(event)
+        history.append(OrderHistoryEntry(version: event.streamVersion, type: event.type, at: event.recordedAt))
+        return true
     }
 
     /// The view of a stream's first event.
@@ -42,8 +47,7 @@ public struct OrderView: Hashable, Sendable, Codable {
     public static func fold(_ events: [RecordedEvent]) -> OrderView? {
         guard let first = events.first, var view = OrderView(first: first) else { return nil }
         for event in events.dropFirst() {
-            guard let next = view.applying(event) else { return nil }
-            view = next
+            guard view.apply(event) else { return nil }
         }
         return view
     }

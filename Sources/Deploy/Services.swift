@@ -33,7 +33,7 @@ struct LoggingObserver: ConsumerObserver {
 
     func handlerGaveUp(_ delivery: Delivery, member: String, error: any Error) {
         logger.error("gave up on a delivery", metadata: [
-            "member": "\(member)", "order_id": "\(delivery.event.streamID.orderID?.rawValue ?? "-")",
+            "member": "\(member)", "order_id": "\(delivery.event.orderID?.rawValue ?? "-")",
             "correlation_id": "\(delivery.event.correlationID)", "event_type": "\(delivery.event.type.rawValue)",
             "error": "\(error)",
         ])

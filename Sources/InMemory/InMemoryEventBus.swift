@@ -40,6 +40,9 @@ public final class InMemoryEventBus: EventBus, Sendable {
         var records: [BusRecord] = []
         /// How many of `records` consumers can see (the rest are still in flight).
         var visible = 0
+        /// The member of each group that owns this partition, by group name: who to wake when a
+        /// record becomes visible. Kept by ``rebalance(_:in:)``.
+        var readers: [(group: Group, member: Member)] = []
     }
     /// A partition assigned to a member, with where the member reads next.
     struct Slot {
@@ -60,8 +63,6 @@ public final class InMemoryEventBus: EventBus, Sendable {
         var generation = 0
         var members: [String: Member] = [:]
         var committed: [TopicPartition: Int64] = [:]
-        /// Which member owns each partition, since the last rebalance.
-        var owners: [TopicPartition: Member] = [:]
         init(name: String, topics: Set<String>) {
             self.name = name
             self.topics = topics
@@ -70,8 +71,6 @@ public final class InMemoryEventBus: EventBus, Sendable {
     struct State {
         var logs: [TopicPartition: Log] = [:]
         var groups: [String: Group] = [:]
-        /// The groups sorted by name (the order in which publications wake them).
-        var sortedGroups: [Group] = []
 
         mutating func log(_ tp: TopicPartition) -> Log {
             if let log = logs[tp] { return log }
@@ -122,9 +121,7 @@ public final class InMemoryEventBus: EventBus, Sendable {
         let toWake = state.withLock { s -> [Waiters] in
             guard let log = s.logs[tp], Int64(log.visible) <= offset else { return [] }
             log.visible = Int(offset) + 1
-            return s.sortedGroups.compactMap { group in
-                group.topics.contains(tp.topic) ? group.owners[tp]?.waiters : nil
-            }
+            return log.readers.map(\.member.waiters)
         }
         for w in toWake { w.wakeAll() }
     }
@@ -138,7 +135,6 @@ public final class InMemoryEventBus: EventBus, Sendable {
             } else {
                 g = Group(name: group, topics: Set(topics))
                 s.groups[group] = g
-                s.sortedGroups = s.groups.keys.sorted().map { s.groups[$0]! }
             }
             g.members[member]?.active = false
             let m = Member(name: member)
@@ -179,13 +175,14 @@ public final class InMemoryEventBus: EventBus, Sendable {
             for p in 0..<configuration.partitions { partitions.append(TopicPartition(topic: topic, partition: p)) }
         }
         for m in members { m.slots = [] }
-        g.owners = [:]
-        if !members.isEmpty {
-            for (i, tp) in partitions.enumerated() {
-                let m = members[i % members.count]
-                m.slots.append(Slot(tp: tp, log: s.log(tp), fetch: g.committed[tp] ?? 0))
-                g.owners[tp] = m
-            }
+        for (i, tp) in partitions.enumerated() {
+            let log = s.log(tp)
+            log.readers.removeAll { $0.group === g }
+            guard !members.isEmpty else { continue }
+            let m = members[i % members.count]
+            m.slots.append(Slot(tp: tp, log: log, fetch: g.committed[tp] ?? 0))
+            let at = log.readers.firstIndex { $0.group.name > g.name } ?? log.readers.endIndex
+            log.readers.insert((g, m), at: at)
         }
         let assignment = members.map { m in (member: m.name, partitions: m.slots.map(\.tp.partition)) }
         observer?.rebalanced(group: g.name, generation: g.generation, assignment: assignment)
@@ -194,20 +191,29 @@ public final class InMemoryEventBus: EventBus, Sendable {
 
     enum PollStep {
         case record(Delivery)
-        case wait(Waiters, readyCheck: @Sendable () -> Bool)
+        /// Nothing to read: wait on the member's waiters until ``hasWork(_:_:generation:)``.
+        case wait(Waiters, generation: Int)
         case closed
     }
 
     fileprivate func pollStep(_ g: Group, _ m: Member) -> PollStep {
         state.withLock { _ -> PollStep in
             guard m.active else { return .closed }
-            var ready: [Int] = []
-            for (i, slot) in m.slots.enumerated() where slot.fetch < Int64(slot.log.visible) { ready.append(i) }
-            guard !ready.isEmpty else {
-                let generation = g.generation
-                return .wait(m.waiters, readyCheck: { [self] in hasWork(g, m, generation: generation) })
+            var ready = 0
+            for i in m.slots.indices where m.slots[i].fetch < Int64(m.slots[i].log.visible) { ready += 1 }
+            guard ready > 0 else {
+                return .wait(m.waiters, generation: g.generation)
             }
-            let i = ready.count == 1 ? ready[0] : ready[Int(random.below(UInt64(ready.count)))]
+            // The partition to read from: the n-th with data, n drawn from the seed when several have.
+            var n = ready == 1 ? 0 : Int(random.below(UInt64(ready)))
+            var i = m.slots.startIndex
+            while true {
+                if m.slots[i].fetch < Int64(m.slots[i].log.visible) {
+                    if n == 0 { break }
+                    n -= 1
+                }
+                i += 1
+            }
             let offset = m.slots[i].fetch
             let record = m.slots[i].log.records[Int(offset)]
             m.slots[i].fetch = offset + 1
@@ -218,7 +224,7 @@ public final class InMemoryEventBus: EventBus, Sendable {
     }
 
     /// Whether a parked member should wake: data is visible, or the group changed under it.
-    private func hasWork(_ g: Group, _ m: Member, generation: Int) -> Bool {
+    fileprivate func hasWork(_ g: Group, _ m: Member, generation: Int) -> Bool {
         state.withLock { _ in
             guard m.active, g.generation == generation else { return true }
             return m.slots.contains { $0.fetch < Int64($0.log.visible) }
@@ -228,10 +234,11 @@ public final class InMemoryEventBus: EventBus, Sendable {
     fileprivate func commit(_ delivery: Delivery, _ g: Group, _ m: Member) throws {
         let tp = TopicPartition(topic: delivery.topic, partition: delivery.partition)
         try state.withLock { _ throws(CausewayError) in
-            guard m.active, g.generation == delivery.generation, g.owners[tp] === m else {
+            // Each partition is in the slots of exactly one member of the current generation.
+            guard m.active, g.generation == delivery.generation, m.slots.contains(where: { $0.tp == tp }) else {
                 throw CausewayError(.rebalanced, "partition \(delivery.partition) of '\(delivery.topic)' is no longer assigned to '\(m.name)'")
             }
-            g.committed[tp] = max(g.committed[tp] ?? 0, delivery.offset + 1)
+            g.committed[tp, default: 0].raise(to: delivery.offset + 1)
         }
         observer?.committed(group: g.name, member: m.name, topic: delivery.topic, partition: delivery.partition,
                             offset: delivery.offset + 1)
@@ -287,8 +294,8 @@ public final class InMemoryEventBus: EventBus, Sendable {
                     return delivery
                 case .closed:
                     return nil
-                case .wait(let waiters, let ready):
-                    await waiters.wait(unless: ready)
+                case .wait(let waiters, let generation):
+                    await waiters.wait { bus.hasWork(group, member, generation: generation) }
                 }
             }
         }
@@ -301,4 +308,9 @@ public final class InMemoryEventBus: EventBus, Sendable {
             bus.expire(group: group.name, member: member.name)
         }
     }
+}
+
+extension Int64 {
+    /// Sets the value to `other` if that is larger (a committed offset never moves back).
+    fileprivate mutating func raise(to other: Int64) { self = Swift.max(self, other) }
 }

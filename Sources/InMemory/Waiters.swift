@@ -5,39 +5,54 @@ import Synchronization
 final class Waiters: Sendable {
     private struct State {
         var next = 0
-        var waiting: [Int: CheckedContinuation<Void, Never>] = [:]
+        /// In the order they began to wait, which is the order they are woken in.
+        var waiting: [Waiter] = []
+        /// An empty buffer with capacity, swapped with `waiting` on a wake-up (no allocation).
+        var spare: [Waiter] = []
     }
+    private typealias Waiter = (id: Int, continuation: UnsafeContinuation<Void, Never>)
     private let state = Mutex(State())
 
     /// Suspends until ``wakeAll()`` or cancellation, unless `ready()` (checked under the same
     /// lock as the registration, so no wake-up is missed) says there is no need to wait.
-    func wait(unless ready: @Sendable () -> Bool) async {
+    ///
+    /// Each continuation is resumed exactly once: by whoever removes it from `waiting` under the
+    /// lock (a wake-up or the cancellation handler), or at once when it is never added.
+    func wait(unless ready: () -> Bool) async {
         let id = state.withLock { s -> Int in
             s.next += 1
             return s.next
         }
         await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
                 let now = state.withLock { s -> Bool in
                     if ready() || Task.isCancelled { return true }
-                    s.waiting[id] = continuation
+                    s.waiting.append((id, continuation))
                     return false
                 }
                 if now { continuation.resume() }
             }
         } onCancel: {
-            state.withLock { $0.waiting.removeValue(forKey: id) }?.resume()
+            state.withLock { s in
+                s.waiting.firstIndex { $0.id == id }.map { s.waiting.remove(at: $0).continuation }
+            }?.resume()
         }
     }
 
     /// Wakes every waiter.
     func wakeAll() {
-        let woken = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+        var woken = state.withLock { s -> [Waiter] in
             guard !s.waiting.isEmpty else { return [] }
-            let all = s.waiting.sorted { $0.key < $1.key }.map(\.value)
-            s.waiting.removeAll(keepingCapacity: true)
+            var all: [Waiter] = []
+            swap(&all, &s.spare)
+            swap(&all, &s.waiting)
             return all
         }
-        for w in woken { w.resume() }
+        guard !woken.isEmpty else { return }
+        for w in woken { w.continuation.resume() }
+        woken.removeAll(keepingCapacity: true)
+        state.withLock { s in
+            if s.spare.capacity < woken.capacity { s.spare = woken }
+        }
     }
 }

@@ -12,7 +12,7 @@ public struct BusRecord: Hashable, Sendable {
 
     /// The standard record for an event of the log: topic `orders`, key the order id.
     public init(_ event: RecordedEvent) {
-        self.init(topic: Topics.orders, key: event.streamID.orderID?.rawValue ?? event.streamID.rawValue, event: event)
+        self.init(topic: Topics.orders, key: event.orderID?.rawValue ?? event.streamID.rawValue, event: event)
     }
 }
 

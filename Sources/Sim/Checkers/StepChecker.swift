@@ -24,29 +24,34 @@ final class StepChecker: SimFactObserver, @unchecked Sendable {
     func appended(_ events: [RecordedEvent], at: Timestamp) {
         for e in events {
             if e.globalPosition <= lastPosition {
-                fail("log-order", e.streamID.orderID, "global position \(e.globalPosition) after \(lastPosition)")
+                fail("log-order", e.orderID, "global position \(e.globalPosition) after \(lastPosition)")
             }
             lastPosition = e.globalPosition
-            let due = (lastVersion[e.streamID] ?? 0) + 1
+            let due = Self.advance(&lastVersion[e.streamID, default: 0], to: e.streamVersion) + 1
             if e.streamVersion != due {
-                fail("log-order", e.streamID.orderID, "stream \(e.streamID) got version \(e.streamVersion) where \(due) was due")
+                fail("log-order", e.orderID, "stream \(e.streamID) got version \(e.streamVersion) where \(due) was due")
             }
-            lastVersion[e.streamID] = e.streamVersion
-            guard let order = e.streamID.orderID, let counts = log.countsByOrder[order] else { continue }
+            guard let order = e.orderID, let facts = log.orders[order] else { continue }
             switch e.type {
-            case .paymentDebited where (counts[.paymentDebited] ?? 0) > 1:
+            case .paymentDebited where facts.count(.paymentDebited) > 1:
                 fail("charged-once", order, "a second order-payment-debited")
-            case .paymentRefunded where (counts[.paymentRefunded] ?? 0) > (counts[.paymentDebited] ?? 0):
+            case .paymentRefunded where facts.count(.paymentRefunded) > facts.count(.paymentDebited):
                 fail("refund-matches-debit", order, "a refund without a matching debit")
-            case .shipped where (counts[.shipped] ?? 0) > 1:
+            case .shipped where facts.count(.shipped) > 1:
                 fail("ships-once", order, "shipped a second time")
             case .shipped:
-                if let state = log.states[order], state.debited == nil || state.refunded != nil {
+                if let state = facts.state, state.debited == nil || state.refunded != nil {
                     fail("ships-paid", order, "shipped without a standing debit")
                 }
             default: break
             }
         }
+    }
+
+    /// Sets `last` to `version` and returns what it was (one dictionary lookup for both).
+    private static func advance(_ last: inout Int64, to version: Int64) -> Int64 {
+        defer { last = version }
+        return last
     }
 
     func published(_ event: RecordedEvent) {}

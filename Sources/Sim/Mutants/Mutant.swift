@@ -45,7 +45,7 @@ actor KeylessPaymentService<Store: EventStore, Provider: PaymentProvider>: Event
     nonisolated var interests: Set<EventType> { [.orderCreated, .cancelled] }
 
     func handle(_ delivery: Delivery) async throws {
-        guard let order = delivery.event.streamID.orderID else { return }
+        guard let order = delivery.event.orderID else { return }
         guard delivery.event.type == .orderCreated else { return try await real.handle(delivery) }
         calls += 1
         let key = "pay-\(order)-\(calls)"
@@ -84,7 +84,7 @@ actor EagerShippingService<Store: EventStore, Stock: Warehouse>: EventHandler {
     nonisolated var interests: Set<EventType> { [.orderCreated] }
 
     func handle(_ delivery: Delivery) async throws {
-        guard let order = delivery.event.streamID.orderID, let state = try await writer.load(order), state.trackingID == nil
+        guard let order = delivery.event.orderID, let state = try await writer.load(order), state.trackingID == nil
         else { return }
         let key = "ship-" + order.rawValue
         guard try await warehouse.reserve(key: key, lines: state.lines) == .reserved else { return }
@@ -103,7 +103,7 @@ actor VersionBlindQueryWorker<Views: ReadModelStore>: EventHandler {
 
     func handle(_ delivery: Delivery) async throws {
         let event = delivery.event
-        guard let order = event.streamID.orderID else { return }
+        guard let order = event.orderID else { return }
         let current = try await views.view(of: order)
         var next: OrderView
         if let current, let state = OrderState.evolve(current.state, event) {

@@ -20,7 +20,7 @@ public final class SimClock: TimeSource, @unchecked Sendable {
         let trueDeadline = deadline + (.zero - offset)
         let runtime = self.runtime
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-            runtime.schedule(at: trueDeadline) { continuation.resume() }
+            runtime.resume(continuation, at: trueDeadline)
         }
         try Task.checkCancellation()
     }

@@ -7,11 +7,25 @@ import HeapModule
 /// Timers at the same instant fire in an order drawn from the seed, so different seeds explore
 /// different interleavings while one seed always gives the same one.
 public final class SimRuntime: @unchecked Sendable {
+    /// What a timer does when it fires.
+    enum Action {
+        case run(() -> Void)
+        /// Wakes a sleeping task (the common case, kept free of a closure allocation).
+        case resume(UnsafeContinuation<Void, Never>)
+
+        func callAsFunction() {
+            switch self {
+            case .run(let action): action()
+            case .resume(let continuation): continuation.resume()
+            }
+        }
+    }
+
     struct Timer: Comparable {
         var at: Timestamp
         var tiebreak: UInt64
         var sequence: Int
-        var action: () -> Void
+        var action: Action
         static func < (l: Timer, r: Timer) -> Bool {
             (l.at, l.tiebreak, l.sequence) < (r.at, r.tiebreak, r.sequence)
         }
@@ -34,6 +48,15 @@ public final class SimRuntime: @unchecked Sendable {
 
     /// Runs `action` on the simulator thread at virtual time `at` (now, if `at` has passed).
     public func schedule(at: Timestamp, _ action: @escaping () -> Void) {
+        insert(at: at, .run(action))
+    }
+
+    /// Resumes `continuation` at virtual time `at` (now, if `at` has passed).
+    public func resume(_ continuation: UnsafeContinuation<Void, Never>, at: Timestamp) {
+        insert(at: at, .resume(continuation))
+    }
+
+    private func insert(at: Timestamp, _ action: Action) {
         sequence += 1
         timers.insert(Timer(at: max(at, now), tiebreak: random.next(), sequence: sequence, action: action))
     }

@@ -133,12 +133,12 @@ public enum ScenarioRunner {
         case .orderStatus(let alias, let status, let within):
             let (id, problem) = order(alias)
             guard let id else { return problem }
-            guard let state = world.log.states[id] else { return "order '\(alias)' (\(id)) has no events" }
+            guard let state = world.log.orders[id]?.state else { return "order '\(alias)' (\(id)) has no events" }
             guard state.status == status else {
                 return "order '\(alias)' is '\(state.status.rawValue)', expected '\(status.rawValue)'"
                     + (state.cancelReason.map { " (cancelled: \($0))" } ?? "")
             }
-            if let within, let reached = world.log.reachedAt[id]?[status], reached > .zero + within {
+            if let within, let reached = world.log.orders[id]?.reachedAt[status], reached > .zero + within {
                 return "order '\(alias)' became '\(status.rawValue)' at \(reached.millis)ms, later than \(within.wholeMilliseconds)ms"
             }
             return nil
@@ -161,18 +161,18 @@ public enum ScenarioRunner {
         case .noEvent(let type, let alias):
             let (id, problem) = order(alias)
             guard let id else { return problem }
-            let n = world.log.countsByOrder[id]?[type] ?? 0
+            let n = world.log.orders[id]?.count(type) ?? 0
             return n == 0 ? nil : "order '\(alias)' has \(n) \(type.rawValue) event(s)"
         case .count(let type, let alias, let expected):
-            var actual = world.log.counts[type] ?? 0
+            var actual = world.log.count(type)
             if let alias {
                 let (id, problem) = order(alias)
                 guard let id else { return problem }
-                actual = world.log.countsByOrder[id]?[type] ?? 0
+                actual = world.log.orders[id]?.count(type) ?? 0
             }
             return actual == expected ? nil : "counted \(actual) \(type.rawValue), expected \(expected)"
         case .orders(let expected):
-            let actual = world.log.counts[.orderCreated] ?? 0
+            let actual = world.log.count(.orderCreated)
             return actual == expected ? nil : "\(actual) orders were created, expected \(expected)"
         case .sameOrder(let a, let b):
             let (idA, pa) = order(a), (idB, pb) = order(b)

@@ -2,26 +2,83 @@ public import Core
 
 /// The simulator's own bookkeeping of the log, built from append notifications: each order's
 /// folded state, when it reached each status, and how many events of each type it has.
+///
+/// It sees every append of a run, so it is kept cheap: one dictionary lookup per event, each
+/// order's facts in one object changed in place, counts in arrays indexed by event type.
 public final class LogModel: SimFactObserver, @unchecked Sendable {
-    public private(set) var states: [OrderID: OrderState] = [:]
-    public private(set) var reachedAt: [OrderID: [OrderStatus: Timestamp]] = [:]
-    public private(set) var countsByOrder: [OrderID: [EventType: Int]] = [:]
-    public private(set) var counts: [EventType: Int] = [:]
-    /// Global positions published to the bus at least once.
-    public private(set) var publishedPositions = Set<Int64>()
+    /// What the log says about one order.
+    public final class Order {
+        /// The fold of the order's stream.
+        public fileprivate(set) var state: OrderState?
+        /// When the order first reached each status.
+        public fileprivate(set) var reachedAt: [OrderStatus: Timestamp] = [:]
+        fileprivate var counts = EventTypeCounts()
+
+        /// How many events of `type` the order's stream holds.
+        public func count(_ type: EventType) -> Int { counts[type] }
+    }
+
+    /// Every order with at least one event.
+    public private(set) var orders: [OrderID: Order] = [:]
+    private var counts = EventTypeCounts()
+    /// Whether each global position was published to the bus (index: position).
+    private var published: [Bool] = [false]
+
+    /// How many events of `type` the whole log holds.
+    public func count(_ type: EventType) -> Int { counts[type] }
+
+    /// Whether the event at `position` was published to the bus at least once.
+    public func wasPublished(_ position: Int64) -> Bool {
+        position >= 0 && position < published.count && published[Int(position)]
+    }
 
     func appended(_ events: [RecordedEvent], at now: Timestamp) {
         for e in events {
-            guard let order = e.streamID.orderID else { continue }
-            let next = OrderState.evolve(states[order], e)
-            states[order] = next
-            if let status = next?.status, reachedAt[order]?[status] == nil { reachedAt[order, default: [:]][status] = now }
-            countsByOrder[order, default: [:]][e.type, default: 0] += 1
-            counts[e.type, default: 0] += 1
+            counts[e.type] += 1
+            guard let id = e.orderID else { continue }
+            let order: Order
+            if let known = orders[id] {
+                order = known
+            } else {
+                order = Order()
+                orders[id] = order
+            }
+            OrderState.evolve(&order.state, e)
+            if let status = order.state?.status, order.reachedAt[status] == nil { order.reachedAt[status] = now }
+            order.counts[e.type] += 1
         }
     }
 
     func published(_ event: RecordedEvent) {
-        publishedPositions.insert(event.globalPosition)
+        let position = Int(event.globalPosition)
+        guard position >= 0 else { return }
+        if position >= published.count { published.append(contentsOf: repeatElement(false, count: position - published.count + 1)) }
+        published[position] = true
+    }
+}
+
+/// A count per event type, in a fixed array rather than a dictionary.
+struct EventTypeCounts {
+    private var values = [Int](repeating: 0, count: EventType.allCases.count)
+
+    subscript(type: EventType) -> Int {
+        get { values[type.ordinal] }
+        set { values[type.ordinal] = newValue }
+    }
+}
+
+extension EventType {
+    /// The position of the type in `allCases`.
+    var ordinal: Int {
+        switch self {
+        case .orderCreated: 0
+        case .paymentDebited: 1
+        case .paymentDeclined: 2
+        case .approved: 3
+        case .shipped: 4
+        case .shipmentFailed: 5
+        case .paymentRefunded: 6
+        case .cancelled: 7
+        }
     }
 }
