@@ -10,6 +10,20 @@ public enum OrderStatus: String, Hashable, Sendable, Codable, CaseIterable {
 
     /// Shipped and cancelled are the only ends of an order's life.
     public var isTerminal: Bool { self == .shipped || self == .cancelled }
+
+    /// Hashes the case, not its name (a raw-value enum hashes its string by default).
+    public func hash(into hasher: inout Hasher) {
+        let ordinal = switch self {
+        case .created: 0
+        case .paid: 1
+        case .paymentDeclined: 2
+        case .approved: 3
+        case .shipped: 4
+        case .shipmentFailed: 5
+        case .cancelled: 6
+        }
+        hasher.combine(ordinal)
+    }
 }
 
 /// The fold of an order's stream: everything the deciders need to know about one order.

@@ -32,6 +32,24 @@ public enum EventType: String, Hashable, Sendable, Codable, CaseIterable {
         }
         self = type
     }
+
+    /// The type's position in `allCases`: an index for tables kept per type.
+    public var ordinal: Int {
+        switch self {
+        case .orderCreated: 0
+        case .paymentDebited: 1
+        case .paymentDeclined: 2
+        case .approved: 3
+        case .shipped: 4
+        case .shipmentFailed: 5
+        case .paymentRefunded: 6
+        case .cancelled: 7
+        }
+    }
+
+    /// Hashes the case, not its name (a raw-value enum hashes its string by default, and every
+    /// delivery is checked against a set of types).
+    public func hash(into hasher: inout Hasher) { hasher.combine(ordinal) }
 }
 
 /// Payload of `order-created`.

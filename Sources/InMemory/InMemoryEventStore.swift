@@ -33,11 +33,10 @@ public final class InMemoryEventStore: EventStore, Sendable {
         guard !events.isEmpty else { throw CausewayError(.invalidArgument, "an append needs at least one event") }
         let now = clock.now()
         let (result, written) = try state.withLock { s throws(CausewayError) -> (AppendResult, [RecordedEvent]) in
-            let existing = s.streams[stream]?.events ?? []
-            if let duplicate = try Self.retriedAppend(events, stream: stream, existing: existing, state: s) {
+            if let duplicate = try Self.retriedAppend(events, stream: stream, state: s) {
                 return (duplicate, [])
             }
-            let actual = Int64(existing.count)
+            let actual = Int64(s.streams[stream]?.events.count ?? 0)
             switch expected {
             case .any: break
             case .noStream where actual == 0: break
@@ -49,7 +48,8 @@ public final class InMemoryEventStore: EventStore, Sendable {
             }
             var written: [RecordedEvent] = []
             written.reserveCapacity(events.count)
-            var indexes = existing
+            var indexes: [Int] = []
+            indexes.reserveCapacity(events.count)
             for (i, e) in events.enumerated() {
                 let recorded = RecordedEvent(
                     eventID: e.eventID, streamID: stream, streamVersion: actual + Int64(i) + 1,
@@ -60,7 +60,7 @@ public final class InMemoryEventStore: EventStore, Sendable {
                 s.log.append(recorded)
                 written.append(recorded)
             }
-            s.streams[stream, default: Stream()].events = indexes
+            s.streams[stream, default: Stream()].events.append(contentsOf: indexes)
             let result = AppendResult(lastVersion: written.last!.streamVersion, firstPosition: written.first!.globalPosition,
                                       lastPosition: written.last!.globalPosition, wasDuplicate: false)
             return (result, written)
@@ -75,8 +75,10 @@ public final class InMemoryEventStore: EventStore, Sendable {
     /// The original result if `events` repeats an earlier append exactly; throws if it reuses ids
     /// inconsistently; nil if the ids are new.
     private static func retriedAppend(
-        _ events: [NewEvent], stream: StreamID, existing: [Int], state s: State
+        _ events: [NewEvent], stream: StreamID, state s: State
     ) throws(CausewayError) -> AppendResult? {
+        // The common case, new ids, without building anything.
+        if events.allSatisfy({ s.eventIndex[$0.eventID] == nil }) { return nil }
         let found = events.map { s.eventIndex[$0.eventID] }
         if found.allSatisfy({ $0 == nil }) { return nil }
         let indexes = found.compactMap { $0 }

@@ -12,11 +12,13 @@ import DequeModule
 /// front, other tasks' jobs to the back. So the order in which tasks run does not depend on how
 /// many hops the compiler left in, and debug and release builds give the same trace.
 public final class SimExecutor: SerialExecutor, TaskExecutor, @unchecked Sendable {
-    private var jobs = Deque<UnownedJob>()
+    // Touched for every job from the one simulator thread; runtime exclusivity checks on them
+    // cost more than the work they guard.
+    @exclusivity(unchecked) private var jobs = Deque<UnownedJob>()
     /// The job being run (a task is enqueued as itself, so this identifies the running task).
-    private var running: UnsafeRawPointer?
+    @exclusivity(unchecked) private var running: UnsafeRawPointer?
     /// Jobs run so far (a measure of scheduling work).
-    public private(set) var jobsRun = 0
+    @exclusivity(unchecked) public private(set) var jobsRun = 0
 
     public init() {}
 

@@ -33,12 +33,13 @@ public final class SimRuntime: @unchecked Sendable {
     }
 
     public let executor = SimExecutor()
-    public private(set) var now: Timestamp = .zero
-    private var timers = Heap<Timer>()
-    private var sequence = 0
+    // Only the simulator thread touches these (see SimExecutor on exclusivity checks).
+    @exclusivity(unchecked) public private(set) var now: Timestamp = .zero
+    @exclusivity(unchecked) private var timers = Heap<Timer>()
+    @exclusivity(unchecked) private var sequence = 0
     private let random: SimRandom
     /// Timers fired so far.
-    public private(set) var timersFired = 0
+    @exclusivity(unchecked) public private(set) var timersFired = 0
     /// Set by ``stop()``: the run ends after the current step.
     public private(set) var stopped = false
 

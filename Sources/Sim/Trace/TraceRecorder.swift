@@ -23,14 +23,15 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
     @unchecked Sendable
 {
     private let runtime: SimRuntime
-    private var hasher = SHA256()
+    // Written for every line from the one simulator thread: no runtime exclusivity checks.
+    @exclusivity(unchecked) private var hasher = SHA256()
     private let mode: TraceMode
     private var kept: [UInt8] = []
-    public private(set) var lineCount = 0
+    @exclusivity(unchecked) public private(set) var lineCount = 0
     /// Virtual time of the last line: when the system last did something.
-    public private(set) var lastActivity: Timestamp = .zero
-    public private(set) var eventsAppended = 0
-    public private(set) var deliveries = 0
+    @exclusivity(unchecked) public private(set) var lastActivity: Timestamp = .zero
+    @exclusivity(unchecked) public private(set) var eventsAppended = 0
+    @exclusivity(unchecked) public private(set) var deliveries = 0
     /// Faults injected and messages lost so far.
     public private(set) var faultsInjected = 0
     /// Everything the checkers watch; the recorder forwards each fact to them.
@@ -43,7 +44,7 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
     }
 
     /// Lines not yet fed to the hash (hashed in large chunks: the same bytes, the same digest).
-    private var pending = JSONLines()
+    @exclusivity(unchecked) private var pending = JSONLines()
 
     private func line(_ kind: StaticString, _ fill: (inout JSONLines) -> Void) {
         lineCount += 1

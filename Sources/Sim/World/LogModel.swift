@@ -66,19 +66,3 @@ struct EventTypeCounts {
         set { values[type.ordinal] = newValue }
     }
 }
-
-extension EventType {
-    /// The position of the type in `allCases`.
-    var ordinal: Int {
-        switch self {
-        case .orderCreated: 0
-        case .paymentDebited: 1
-        case .paymentDeclined: 2
-        case .approved: 3
-        case .shipped: 4
-        case .shipmentFailed: 5
-        case .paymentRefunded: 6
-        case .cancelled: 7
-        }
-    }
-}
