@@ -20,7 +20,7 @@ public final class SimNetwork: @unchecked Sendable {
     /// How long a caller waits for a reply before it gives up with `timeout`.
     public var callTimeout: Duration = .seconds(1)
     /// Whether a node is up; the world keeps it current.
-    var isUp: (String) -> Bool = { _ in true }
+    var isUp: (ServiceName) -> Bool = { _ in true }
     /// Records a lost message in the trace.
     var onLoss: (_ caller: String, _ what: String) -> Void = { _, _ in }
     /// Crashes a node (the crash-before-reply fault).
@@ -36,21 +36,21 @@ public final class SimNetwork: @unchecked Sendable {
         try await clock.sleep(for: random.duration(in: latency) + faults.state.networkLatency)
     }
 
-    private func timeout(_ server: String) async throws -> Never {
+    private func timeout(_ server: ServiceName) async throws -> Never {
         try await clock.sleep(for: callTimeout)
-        throw CausewayError(.timeout, "no reply from \(server) within \(callTimeout)")
+        throw CausewayError(.timeout, "no reply from \(server.rawValue) within \(callTimeout)")
     }
 
-    /// Carries one call from `caller` to `server` and back.
-    func call<T>(from caller: String, to server: String, _ operation: () async throws -> T) async throws -> T {
-        let node = ServiceName(rawValue: caller)
+    /// Carries one call from `node` (nil: a client outside the system) to `server` and back.
+    func call<T>(from node: ServiceName?, to server: ServiceName, _ operation: () async throws -> T) async throws -> T {
+        let caller = node?.rawValue ?? "client"
         if let node, faults.state.partitioned.contains(node) {
             onLoss(caller, "partitioned")
             try await timeout(server)
         }
         try await hop()
         guard isUp(server) else {
-            throw CausewayError(.unavailable, "\(server) is not reachable from \(caller)")
+            throw CausewayError(.unavailable, "\(server.rawValue) is not reachable from \(caller)")
         }
         if random.chance(faults.state.loseRequests) {
             onLoss(caller, "request")
@@ -75,12 +75,12 @@ public final class SimNetwork: @unchecked Sendable {
 public struct SimStoreClient: EventStore {
     let store: InMemoryEventStore
     let network: SimNetwork
-    let caller: String
+    let caller: ServiceName
 
     private var faults: FaultState { network.faults.state }
 
     public func append(_ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion) async throws -> AppendResult {
-        try await network.call(from: caller, to: "eventstore") {
+        try await network.call(from: caller, to: .eventstore) {
             if network.random.chance(faults.failWrites) {
                 throw CausewayError(.unavailable, "the event store failed the write")
             }
@@ -94,7 +94,7 @@ public struct SimStoreClient: EventStore {
     }
 
     private func read<T>(_ body: () async throws -> T) async throws -> T {
-        try await network.call(from: caller, to: "eventstore") {
+        try await network.call(from: caller, to: .eventstore) {
             if network.random.chance(faults.failReads) {
                 throw CausewayError(.unavailable, "the event store failed the read")
             }

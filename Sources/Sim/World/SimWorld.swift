@@ -12,6 +12,19 @@ public enum ServiceName: String, CaseIterable, Hashable, Sendable, Comparable {
     case orderquery2 = "orderquery-2"
 
     public static func < (l: Self, r: Self) -> Bool { l.rawValue < r.rawValue }
+
+    /// Hashes the case, not its name (every simulated call looks its nodes up).
+    public func hash(into hasher: inout Hasher) {
+        let ordinal = switch self {
+        case .eventstore: 0
+        case .orders: 1
+        case .payments: 2
+        case .shipping: 3
+        case .orderquery1: 4
+        case .orderquery2: 5
+        }
+        hasher.combine(ordinal)
+    }
 }
 
 /// Consumer-group names.
@@ -108,7 +121,7 @@ public final class SimWorld: @unchecked Sendable {
             nodes[name] = Node(name: name)
             clocks[name] = SimClock(runtime: runtime)
         }
-        network.isUp = { [unowned self] in nodes[ServiceName(rawValue: $0) ?? .eventstore]?.up ?? false }
+        network.isUp = { [unowned self] in nodes[$0]?.up ?? false }
         network.onLoss = { caller, what in trace.lost(what, caller: caller) }
         network.crash = { [unowned self] in crash($0) }
     }
@@ -166,7 +179,7 @@ public final class SimWorld: @unchecked Sendable {
         let clock = clocks[name]!
         let ids = random.split("ids-\(name.rawValue)-\(node.incarnation)")
         let member = "\(name.rawValue)#\(node.incarnation)"
-        let client = SimStoreClient(store: store, network: network, caller: name.rawValue)
+        let client = SimStoreClient(store: store, network: network, caller: name)
         let writer = StreamWriter(store: client, clock: clock, random: ids)
         switch name {
         case .eventstore where configuration.mutant == .relaySkipsEvent:
@@ -270,7 +283,7 @@ public final class SimWorld: @unchecked Sendable {
         let task = runtime.spawn {
             let result: Result<PlaceOrderResult, CausewayError>
             do {
-                let placed = try await network.call(from: "client", to: "orders") { try await service.place(command) }
+                let placed = try await network.call(from: nil, to: .orders) { try await service.place(command) }
                 result = .success(placed)
             } catch let error as CausewayError {
                 result = .failure(error)
