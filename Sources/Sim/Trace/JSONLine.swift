@@ -1,86 +1,143 @@
 /// Writes JSON objects, one per line, into one growing byte buffer, fields in the order written:
 /// the canonical form of the trace. Faster than an encoder (no allocation per line) and with a
 /// fixed field order, which the trace hash depends on.
-struct JSONLines {
-    private(set) var bytes: [UInt8] = []
-    private var fieldsInLine = 0
+///
+/// The buffer is raw memory written in place: every trace line goes through here, and an array's
+/// per-append capacity and uniqueness checks were a measurable part of a simulated run. Each
+/// write first makes room for everything it writes, so the buffer never overflows. Only ever
+/// used from the simulator thread.
+final class JSONLines {
+    @exclusivity(unchecked) private var base: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private var capacity: Int
+    /// Bytes written and not yet drained.
+    @exclusivity(unchecked) private(set) var count = 0
+    @exclusivity(unchecked) private var fieldsInLine = 0
 
-    init() { bytes.reserveCapacity(1 << 17) }
+    init(capacity: Int = 1 << 17) {
+        self.capacity = capacity
+        base = .allocate(capacity: capacity)
+    }
+
+    deinit { base.deallocate() }
 
     /// Starts a line.
-    mutating func begin() {
-        bytes.append(UInt8(ascii: "{"))
+    func begin() {
+        reserve(1)
+        put(UInt8(ascii: "{"))
         fieldsInLine = 0
     }
 
     /// Ends the line.
-    mutating func end() {
-        bytes.append(UInt8(ascii: "}"))
-        bytes.append(UInt8(ascii: "\n"))
+    func end() {
+        reserve(2)
+        put(UInt8(ascii: "}"))
+        put(UInt8(ascii: "\n"))
     }
 
     /// Hands over what was written and starts empty (keeping the capacity).
-    mutating func drain(_ body: ([UInt8]) -> Void) {
-        body(bytes)
-        bytes.removeAll(keepingCapacity: true)
+    func drain(_ body: (UnsafeRawBufferPointer) -> Void) {
+        body(UnsafeRawBufferPointer(start: base, count: count))
+        count = 0
     }
 
-    private mutating func key(_ key: StaticString) {
-        if fieldsInLine > 0 { bytes.append(UInt8(ascii: ",")) }
-        fieldsInLine += 1
-        bytes.append(UInt8(ascii: "\""))
-        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(UInt8(ascii: "\""))
-        bytes.append(UInt8(ascii: ":"))
-    }
-
-    mutating func field(_ name: StaticString, _ value: StaticString) {
+    func field(_ name: StaticString, _ value: StaticString) {
         key(name)
-        bytes.append(UInt8(ascii: "\""))
-        value.withUTF8Buffer { bytes.append(contentsOf: $0) }
-        bytes.append(UInt8(ascii: "\""))
+        value.withUTF8Buffer { utf8 in
+            reserve(utf8.count + 2)
+            put(UInt8(ascii: "\""))
+            put(utf8)
+            put(UInt8(ascii: "\""))
+        }
     }
 
-    mutating func field(_ name: StaticString, _ value: String) {
+    func field(_ name: StaticString, _ value: String) {
         key(name)
-        bytes.append(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { utf8 in
             // Ids and names need no escaping: copy them whole.
             if !utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
-                bytes.append(contentsOf: utf8)
+                reserve(utf8.count + 2)
+                put(UInt8(ascii: "\""))
+                put(utf8)
+                put(UInt8(ascii: "\""))
                 return
             }
+            reserve(6 * utf8.count + 2)
+            put(UInt8(ascii: "\""))
             for b in utf8 {
                 switch b {
-                case UInt8(ascii: "\""): bytes.append(contentsOf: [0x5C, 0x22])
-                case UInt8(ascii: "\\"): bytes.append(contentsOf: [0x5C, 0x5C])
+                case UInt8(ascii: "\""):
+                    put(0x5C)
+                    put(0x22)
+                case UInt8(ascii: "\\"):
+                    put(0x5C)
+                    put(0x5C)
                 case 0..<0x20:
                     let hex: StaticString = "0123456789abcdef"
                     hex.withUTF8Buffer { h in
-                        bytes.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, h[Int(b >> 4)], h[Int(b & 15)]])
+                        for c in [0x5C, UInt8(ascii: "u"), 0x30, 0x30, h[Int(b >> 4)], h[Int(b & 15)]] { put(c) }
                     }
-                default: bytes.append(b)
+                default: put(b)
                 }
             }
+            put(UInt8(ascii: "\""))
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 
-    mutating func field(_ name: StaticString, _ value: some BinaryInteger) {
+    func field(_ name: StaticString, _ value: some BinaryInteger) {
         key(name)
         appendInteger(Int64(value))
     }
 
-    private mutating func appendInteger(_ v: Int64) {
-        if v < 0 { bytes.append(UInt8(ascii: "-")) }
+    private func key(_ key: StaticString) {
+        key.withUTF8Buffer { utf8 in
+            reserve(utf8.count + 4)
+            if fieldsInLine > 0 { put(UInt8(ascii: ",")) }
+            fieldsInLine += 1
+            put(UInt8(ascii: "\""))
+            put(utf8)
+            put(UInt8(ascii: "\""))
+            put(UInt8(ascii: ":"))
+        }
+    }
+
+    private func appendInteger(_ v: Int64) {
+        reserve(20)
+        if v < 0 { put(UInt8(ascii: "-")) }
         var n = v.magnitude
         var divisor: UInt64 = 1
         while divisor <= n / 10 { divisor *= 10 }
         repeat {
-            bytes.append(UInt8(ascii: "0") + UInt8(n / divisor))
+            put(UInt8(ascii: "0") + UInt8(n / divisor))
             n %= divisor
             divisor /= 10
         } while divisor > 0
+    }
+
+    /// Makes room for `n` more bytes.
+    @inline(__always) private func reserve(_ n: Int) {
+        if count + n > capacity { grow(to: count + n) }
+    }
+
+    private func grow(to needed: Int) {
+        let newCapacity = max(needed, capacity * 2)
+        let new = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        new.update(from: base, count: count)
+        base.deallocate()
+        base = new
+        capacity = newCapacity
+    }
+
+    /// Writes one byte; room was reserved.
+    @inline(__always) private func put(_ byte: UInt8) {
+        base[count] = byte
+        count += 1
+    }
+
+    /// Writes bytes; room was reserved.
+    @inline(__always) private func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let start = bytes.baseAddress else { return }
+        (base + count).update(from: start, count: bytes.count)
+        count += bytes.count
     }
 }

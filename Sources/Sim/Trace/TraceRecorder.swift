@@ -44,23 +44,23 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
     }
 
     /// Lines not yet fed to the hash (hashed in large chunks: the same bytes, the same digest).
-    @exclusivity(unchecked) private var pending = JSONLines()
+    private let pending = JSONLines()
 
-    private func line(_ kind: StaticString, _ fill: (inout JSONLines) -> Void) {
+    private func line(_ kind: StaticString, _ fill: (JSONLines) -> Void) {
         lineCount += 1
         lastActivity = runtime.now
         if mode == .off { return }
         pending.begin()
         pending.field("at", runtime.now.millis)
         pending.field("kind", kind)
-        fill(&pending)
+        fill(pending)
         pending.end()
-        if pending.bytes.count >= 1 << 16 { flush() }
+        if pending.count >= 1 << 16 { flush() }
     }
 
     private func flush() {
         pending.drain { bytes in
-            hasher.update(data: bytes)
+            hasher.update(bufferPointer: bytes)
             if mode == .keep { kept.append(contentsOf: bytes) }
         }
     }

@@ -1,0 +1,43 @@
+import Foundation
+@testable import Sim
+import Testing
+
+@Suite struct JSONLinesTests {
+    private func text(_ lines: JSONLines) -> String {
+        var out = ""
+        lines.drain { out = String(decoding: $0, as: UTF8.self) }
+        return out
+    }
+
+    @Test func writesFieldsInOrderWithIntegersAndEscapes() throws {
+        let lines = JSONLines()
+        lines.begin()
+        lines.field("kind", "append" as StaticString)
+        lines.field("n", Int64.min)
+        lines.field("zero", 0)
+        lines.field("big", Int64.max)
+        lines.field("text", "say \"hi\"\\ then\nnew\u{1}")
+        lines.end()
+        let written = text(lines)
+        #expect(written == #"{"kind":"append","n":-9223372036854775808,"zero":0,"big":9223372036854775807,"text":"say \"hi\"\\ then\u000anew\u0001"}"# + "\n")
+        // It is JSON, and the string comes back as written.
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(written.utf8)) as? [String: Any])
+        #expect(object["text"] as? String == "say \"hi\"\\ then\nnew\u{1}")
+        #expect(lines.count == 0)
+    }
+
+    @Test func growsPastItsCapacityWithoutLosingBytes() {
+        let lines = JSONLines(capacity: 8)
+        let long = String(repeating: "x", count: 1000)
+        for i in 0..<50 {
+            lines.begin()
+            lines.field("i", i)
+            lines.field("s", long)
+            lines.end()
+        }
+        let written = text(lines).split(separator: "\n")
+        #expect(written.count == 50)
+        #expect(written.allSatisfy { $0.hasSuffix("\"s\":\"\(long)\"}") })
+        #expect(written[49].hasPrefix("{\"i\":49,"))
+    }
+}
