@@ -42,7 +42,14 @@ public final class InMemoryEventBus: EventBus, Sendable {
         var visible = 0
         /// The member of each group that owns this partition, by group name: who to wake when a
         /// record becomes visible. Kept by ``rebalance(_:in:)``.
-        var readers: [(group: Group, member: Member)] = []
+        var readers: [Reader] = []
+    }
+    /// A group's owner of a partition. Unowned: members hold their partitions' logs, so strong
+    /// references back would keep a finished bus alive. A member leaves `readers` in the same
+    /// rebalance that takes its partitions away.
+    struct Reader {
+        unowned let group: Group
+        unowned let member: Member
     }
     /// A partition assigned to a member, with where the member reads next.
     struct Slot {
@@ -182,7 +189,7 @@ public final class InMemoryEventBus: EventBus, Sendable {
             let m = members[i % members.count]
             m.slots.append(Slot(tp: tp, log: log, fetch: g.committed[tp] ?? 0))
             let at = log.readers.firstIndex { $0.group.name > g.name } ?? log.readers.endIndex
-            log.readers.insert((g, m), at: at)
+            log.readers.insert(Reader(group: g, member: m), at: at)
         }
         let assignment = members.map { m in (member: m.name, partitions: m.slots.map(\.tp.partition)) }
         observer?.rebalanced(group: g.name, generation: g.generation, assignment: assignment)

@@ -8,6 +8,8 @@ import Testing
     @Test func aFinishedWorldIsFreed() {
         weak var world: SimWorld?
         weak var runtime: SimRuntime?
+        // An event lives in the store, on the bus and in every consumer's hands: it must go too.
+        weak var event: RecordedEvent?
         do {
             var configuration = WorldConfiguration(seed: 3)
             configuration.mutant = nil
@@ -21,9 +23,13 @@ import Testing
                                lines: [OrderLine(sku: SKU(unchecked: "w"), quantity: 1, unitPrice: 10)],
                                currency: .eur, clientKey: nil)) { _ in }
             w.runtime.run(until: Timestamp(millis: 300))  // stops mid-flow, with tasks asleep
+            event = w.store.snapshot().first
+            #expect(event != nil)
+            #expect(w.bus.endOffsets(topic: Topics.orders).values.reduce(0, +) > 0)
             w.shutdown()
         }
         #expect(world == nil)
         #expect(runtime == nil)
+        #expect(event == nil)
     }
 }
