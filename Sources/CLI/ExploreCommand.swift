@@ -2,6 +2,7 @@ public import ArgumentParser
 import Core
 import Foundation
 import Sim
+import Synchronization
 
 struct ExploreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,11 +40,15 @@ struct ExploreCommand: ParsableCommand {
     @Option(help: "Shrink at most this many failing seeds (each shrink is up to 300 runs).")
     var shrink: Int = 3
 
+    @Option(help: "Seeds run at once, each world on its own thread (default: one per core). Results do not depend on it.")
+    var jobs: Int?
+
     func validate() throws {
         if seeds != nil && seedRange != nil { throw ValidationError("give --seeds or --seed-range, not both") }
         if let seeds, seeds < 1 { throw ValidationError("--seeds must be at least 1") }
         if let seedRange { _ = try Self.range(seedRange) }
         guard (1...10_000).contains(orders) else { throw ValidationError("--orders must be between 1 and 10000") }
+        if let jobs, !(1...256).contains(jobs) { throw ValidationError("--jobs must be between 1 and 256 (got \(jobs))") }
         do { _ = try Explorer.faults(faults) } catch { throw ValidationError(error.message) }
     }
 
@@ -63,8 +68,11 @@ struct ExploreCommand: ParsableCommand {
         let started = ContinuousClock.now
         var failures: [ExploreOutcome] = []
         var done = 0, quiet = 0, injected = 0
-        for seed in range {
-            let outcome = Explorer.run(seed: seed, orders: orders, faults: kinds, mutant: mutant)
+        let threads = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        let (orders, mutant) = (orders, mutant)
+        forEachInOrder(range, threads: threads, run: {
+            Explorer.run(seed: $0, orders: orders, faults: kinds, mutant: mutant)
+        }) { outcome in
             done += 1
             if outcome.report.quiescent { quiet += 1 }
             injected += outcome.report.faultsInjected
@@ -135,3 +143,48 @@ func seconds(since start: ContinuousClock.Instant) -> Double {
 }
 
 extension Mutant: ExpressibleByArgument {}
+
+/// Runs `run` for every seed of `seeds` on `threads` threads and hands the results to `report`
+/// in seed order, one at a time, as soon as every earlier seed is done. Each simulated world is
+/// driven entirely by the thread that runs it, so a seed's outcome does not depend on the thread
+/// or on how many run at once.
+func forEachInOrder<Outcome: Sendable>(
+    _ seeds: ClosedRange<UInt64>, threads: Int, run: @escaping @Sendable (UInt64) -> Outcome,
+    report: (Outcome) -> Void
+) {
+    if threads <= 1 {
+        for seed in seeds { report(run(seed)) }
+        return
+    }
+    let count = seeds.count
+    let first = seeds.lowerBound
+    // Finished outcomes not yet reported, by index; the reporting thread (the caller) takes them
+    // in order and waits on the condition for the next one.
+    let ready = NSCondition()
+    nonisolated(unsafe) var finished: [Int: Outcome] = [:]
+    let next = Atomic<Int>(0)
+    let workers = (0..<min(threads, count)).map { _ in
+        Thread {
+            while true {
+                let index = next.add(1, ordering: .relaxed).oldValue
+                guard index < count else { return }
+                let outcome = run(first + UInt64(index))
+                ready.lock()
+                finished[index] = outcome
+                ready.signal()
+                ready.unlock()
+            }
+        }
+    }
+    for worker in workers {
+        worker.stackSize = 8 << 20
+        worker.start()
+    }
+    for index in 0..<count {
+        ready.lock()
+        while finished[index] == nil { ready.wait() }
+        let outcome = finished.removeValue(forKey: index)!
+        ready.unlock()
+        report(outcome)
+    }
+}
