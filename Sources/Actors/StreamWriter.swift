@@ -53,7 +53,7 @@ public struct StreamWriter<Store: EventStore>: Sendable {
                 eventID: event.eventID, streamID: state.orderID.streamID, streamVersion: version,
                 globalPosition: position, event: event.event, schemaVersion: event.schemaVersion,
                 occurredAt: event.occurredAt, recordedAt: now, correlationID: event.correlationID,
-                causationID: event.causationID)
+                causationID: event.causationID, orderID: state.orderID)
             OrderState.evolve(&next, recorded)
             position += 1
         }

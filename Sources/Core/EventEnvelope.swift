@@ -48,10 +48,22 @@ public final class RecordedEvent: Hashable, Sendable, CustomStringConvertible {
     /// consumer and checker asks for it.
     public let orderID: OrderID?
 
-    public init(
+    public convenience init(
         eventID: EventID, streamID: StreamID, streamVersion: Int64, globalPosition: Int64,
         event: OrderEvent, schemaVersion: Int, occurredAt: Timestamp, recordedAt: Timestamp,
         correlationID: String, causationID: String
+    ) {
+        self.init(eventID: eventID, streamID: streamID, streamVersion: streamVersion, globalPosition: globalPosition,
+                  event: event, schemaVersion: schemaVersion, occurredAt: occurredAt, recordedAt: recordedAt,
+                  correlationID: correlationID, causationID: causationID, orderID: streamID.orderID)
+    }
+
+    /// The same, for a caller that already knows the stream's order (`orderID` must be
+    /// `streamID.orderID`): a store writing many events to one stream works it out once.
+    public init(
+        eventID: EventID, streamID: StreamID, streamVersion: Int64, globalPosition: Int64,
+        event: OrderEvent, schemaVersion: Int, occurredAt: Timestamp, recordedAt: Timestamp,
+        correlationID: String, causationID: String, orderID: OrderID?
     ) {
         self.eventID = eventID
         self.streamID = streamID
@@ -63,7 +75,7 @@ public final class RecordedEvent: Hashable, Sendable, CustomStringConvertible {
         self.recordedAt = recordedAt
         self.correlationID = correlationID
         self.causationID = causationID
-        orderID = streamID.orderID
+        self.orderID = orderID
     }
 
     /// The event's type name.

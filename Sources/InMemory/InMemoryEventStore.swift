@@ -11,6 +11,8 @@ public protocol EventStoreObserver: Sendable {
 /// Thread-safe, so it serves both the simulator and the embedded deployment.
 public final class InMemoryEventStore: EventStore, Sendable {
     struct Stream {
+        /// The order the stream belongs to, worked out once.
+        let orderID: OrderID?
         var events: [Int] = []  // indexes into log
     }
     struct State {
@@ -36,7 +38,9 @@ public final class InMemoryEventStore: EventStore, Sendable {
             if let duplicate = try Self.retriedAppend(events, stream: stream, state: s) {
                 return (duplicate, [])
             }
-            let actual = Int64(s.streams[stream]?.events.count ?? 0)
+            let existing = s.streams[stream]
+            let actual = Int64(existing?.events.count ?? 0)
+            let orderID = existing.map(\.orderID) ?? stream.orderID
             switch expected {
             case .any: break
             case .noStream where actual == 0: break
@@ -54,13 +58,14 @@ public final class InMemoryEventStore: EventStore, Sendable {
                 let recorded = RecordedEvent(
                     eventID: e.eventID, streamID: stream, streamVersion: actual + Int64(i) + 1,
                     globalPosition: Int64(s.log.count) + 1, event: e.event, schemaVersion: e.schemaVersion,
-                    occurredAt: e.occurredAt, recordedAt: now, correlationID: e.correlationID, causationID: e.causationID)
+                    occurredAt: e.occurredAt, recordedAt: now, correlationID: e.correlationID, causationID: e.causationID,
+                    orderID: orderID)
                 s.eventIndex[e.eventID] = s.log.count
                 indexes.append(s.log.count)
                 s.log.append(recorded)
                 written.append(recorded)
             }
-            s.streams[stream, default: Stream()].events.append(contentsOf: indexes)
+            s.streams[stream, default: Stream(orderID: orderID)].events.append(contentsOf: indexes)
             let result = AppendResult(lastVersion: written.last!.streamVersion, firstPosition: written.first!.globalPosition,
                                       lastPosition: written.last!.globalPosition, wasDuplicate: false)
             return (result, written)

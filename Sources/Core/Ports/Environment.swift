@@ -24,17 +24,24 @@ public protocol RandomSource: Sendable {
 extension RandomSource {
     /// A fresh random id: `prefix` followed by 16 lowercase base-32 characters (80 bits).
     public func makeID(prefix: String) -> String {
-        let alphabet = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
+        let alphabet: StaticString = "0123456789abcdefghjkmnpqrstvwxyz"
         var bits = next()
         var more = next()
-        var out = Array(prefix.utf8)
-        out.reserveCapacity(out.count + 16)
-        for i in 0..<16 {
-            if i == 12 { bits = more; more = 0 }
-            out.append(alphabet[Int(bits & 31)])
-            bits >>= 5
+        var prefix = prefix
+        return prefix.withUTF8 { head in
+            // Written straight into the new string's storage: one allocation per id.
+            String(unsafeUninitializedCapacity: head.count + 16) { out in
+                _ = out.initialize(fromContentsOf: head)
+                alphabet.withUTF8Buffer { letters in
+                    for i in 0..<16 {
+                        if i == 12 { bits = more; more = 0 }
+                        out[head.count + i] = letters[Int(bits & 31)]
+                        bits >>= 5
+                    }
+                }
+                return head.count + 16
+            }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// A new event id.
