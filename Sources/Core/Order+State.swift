@@ -11,9 +11,9 @@ public enum OrderStatus: String, Hashable, Sendable, Codable, CaseIterable {
     /// Shipped and cancelled are the only ends of an order's life.
     public var isTerminal: Bool { self == .shipped || self == .cancelled }
 
-    /// Hashes the case, not its name (a raw-value enum hashes its string by default).
-    public func hash(into hasher: inout Hasher) {
-        let ordinal = switch self {
+    /// The status's position in `allCases`: an index for tables kept per status.
+    public var ordinal: Int {
+        switch self {
         case .created: 0
         case .paid: 1
         case .paymentDeclined: 2
@@ -22,8 +22,10 @@ public enum OrderStatus: String, Hashable, Sendable, Codable, CaseIterable {
         case .shipmentFailed: 5
         case .cancelled: 6
         }
-        hasher.combine(ordinal)
     }
+
+    /// Hashes the case, not its name (a raw-value enum hashes its string by default).
+    public func hash(into hasher: inout Hasher) { hasher.combine(ordinal) }
 }
 
 /// The fold of an order's stream: everything the deciders need to know about one order.

@@ -42,7 +42,11 @@ public final class InMemoryEventBus: EventBus, Sendable {
         var visible = 0
         /// The member of each group that owns this partition, by group name: who to wake when a
         /// record becomes visible. Kept by ``rebalance(_:in:)``.
-        var readers: [Reader] = []
+        var readers: [Reader] = [] {
+            didSet { wake = readers.map(\.member.waiters) }
+        }
+        /// The readers' waiters, in the same order: handed out as is on every publication.
+        private(set) var wake: [Waiters] = []
     }
     /// A group's owner of a partition. Unowned: members hold their partitions' logs, so strong
     /// references back would keep a finished bus alive. A member leaves `readers` in the same
@@ -128,7 +132,7 @@ public final class InMemoryEventBus: EventBus, Sendable {
         let toWake = state.withLock { s -> [Waiters] in
             guard let log = s.logs[tp], Int64(log.visible) <= offset else { return [] }
             log.visible = Int(offset) + 1
-            return log.readers.map(\.member.waiters)
+            return log.wake
         }
         for w in toWake { w.wakeAll() }
     }

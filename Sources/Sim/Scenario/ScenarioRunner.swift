@@ -138,7 +138,7 @@ public enum ScenarioRunner {
                 return "order '\(alias)' is '\(state.status.rawValue)', expected '\(status.rawValue)'"
                     + (state.cancelReason.map { " (cancelled: \($0))" } ?? "")
             }
-            if let within, let reached = world.log.orders[id]?.reachedAt[status], reached > .zero + within {
+            if let within, let reached = world.log.orders[id]?.reachedAt(status), reached > .zero + within {
                 return "order '\(alias)' became '\(status.rawValue)' at \(reached.millis)ms, later than \(within.wholeMilliseconds)ms"
             }
             return nil

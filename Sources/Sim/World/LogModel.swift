@@ -10,9 +10,12 @@ public final class LogModel: SimFactObserver, @unchecked Sendable {
     public final class Order {
         /// The fold of the order's stream.
         public fileprivate(set) var state: OrderState?
-        /// When the order first reached each status.
-        public fileprivate(set) var reachedAt: [OrderStatus: Timestamp] = [:]
+        /// When the order first reached each status, by the status's position in `allCases`.
+        fileprivate var reached = [Timestamp?](repeating: nil, count: OrderStatus.allCases.count)
         fileprivate var counts = EventTypeCounts()
+
+        /// When the order first reached `status`, if it did.
+        public func reachedAt(_ status: OrderStatus) -> Timestamp? { reached[status.ordinal] }
 
         /// How many events of `type` the order's stream holds.
         public func count(_ type: EventType) -> Int { counts[type] }
@@ -44,7 +47,7 @@ public final class LogModel: SimFactObserver, @unchecked Sendable {
                 orders[id] = order
             }
             OrderState.evolve(&order.state, e)
-            if let status = order.state?.status, order.reachedAt[status] == nil { order.reachedAt[status] = now }
+            if let status = order.state?.status, order.reached[status.ordinal] == nil { order.reached[status.ordinal] = now }
             order.counts[e.type] += 1
         }
     }

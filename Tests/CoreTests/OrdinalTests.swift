@@ -1,0 +1,21 @@
+import Core
+import Testing
+
+/// Tables kept per event type or per status index them by `ordinal`; each case must have its own.
+@Suite struct OrdinalTests {
+    @Test func eventTypeOrdinalsArePositionsInAllCases() {
+        for (i, type) in EventType.allCases.enumerated() { #expect(type.ordinal == i, "\(type)") }
+    }
+
+    @Test func statusOrdinalsArePositionsInAllCases() {
+        for (i, status) in OrderStatus.allCases.enumerated() { #expect(status.ordinal == i, "\(status)") }
+    }
+
+    @Test func hashingByCaseKeepsSetsAndDictionariesRight() {
+        let types = Set(EventType.allCases)
+        #expect(types.count == EventType.allCases.count)
+        #expect(EventType.allCases.allSatisfy(types.contains))
+        let statuses = Dictionary(uniqueKeysWithValues: OrderStatus.allCases.map { ($0, $0.rawValue) })
+        #expect(OrderStatus.allCases.allSatisfy { statuses[$0] == $0.rawValue })
+    }
+}
