@@ -45,17 +45,25 @@ struct ExploreCommand: ParsableCommand {
 
     func validate() throws {
         if seeds != nil && seedRange != nil { throw ValidationError("give --seeds or --seed-range, not both") }
-        if let seeds, seeds < 1 { throw ValidationError("--seeds must be at least 1") }
+        if let seeds, !(1...Self.maxSeeds).contains(seeds) {
+            throw ValidationError("--seeds must be between 1 and \(Self.maxSeeds) (got \(seeds))")
+        }
         if let seedRange { _ = try Self.range(seedRange) }
         guard (1...10_000).contains(orders) else { throw ValidationError("--orders must be between 1 and 10000") }
         if let jobs, !(1...256).contains(jobs) { throw ValidationError("--jobs must be between 1 and 256 (got \(jobs))") }
         do { _ = try Explorer.faults(faults) } catch { throw ValidationError(error.message) }
     }
 
+    /// The most seeds one run takes (a billion: weeks of work on one machine).
+    static let maxSeeds = 1_000_000_000
+
     static func range(_ text: String) throws -> ClosedRange<UInt64> {
         let parts = text.components(separatedBy: "..")
         guard parts.count == 2, let a = UInt64(parts[0]), let b = UInt64(parts[1]), a <= b else {
             throw ValidationError("--seed-range must look like A..B with A <= B (got '\(text)')")
+        }
+        guard b - a < UInt64(maxSeeds) else {
+            throw ValidationError("--seed-range covers more than \(maxSeeds) seeds (got '\(text)'); split it")
         }
         return a...b
     }

@@ -15,6 +15,13 @@ struct SelfcheckCommand: ParsableCommand {
     @Option(help: "Orders per run.")
     var orders: Int = 50
 
+    func validate() throws {
+        guard (1...ExploreCommand.maxSeeds).contains(seeds) else {
+            throw ValidationError("--seeds must be between 1 and \(ExploreCommand.maxSeeds) (got \(seeds))")
+        }
+        guard (1...10_000).contains(orders) else { throw ValidationError("--orders must be between 1 and 10000 (got \(orders))") }
+    }
+
     func run() throws {
         var escaped = 0
         for mutant in Mutant.allCases {
