@@ -86,14 +86,16 @@ public final class SimRuntime: @unchecked Sendable {
         return true
     }
 
-    /// After a run: fires every timer left, so tasks asleep in them (all cancelled by then) wake,
-    /// see they are cancelled, and finish. Without this they would stay suspended and keep the
-    /// whole world alive.
+    /// After a run: wakes every task still asleep on a timer (all cancelled by then), so it sees
+    /// it is cancelled and finishes. Without this they would stay suspended and keep the whole
+    /// world alive. Scheduled actions are dropped, not run: the run is over, and an action such
+    /// as a scenario's "restart" would start new services that never end.
     public func drainAfterShutdown() {
         stopped = true
         var budget = 1_000_000
         while budget > 0, !timers.isEmpty {
             let timer = timers.removeMin()
+            guard case .resume = timer.action else { continue }
             timer.action()
             executor.runUntilIdle()
             budget -= 1
