@@ -5,10 +5,16 @@ public import Core
 public actor ShippingService<Store: EventStore, Stock: Warehouse>: EventHandler {
     let writer: StreamWriter<Store>
     let warehouse: Stock
+    /// Orders this instance has seen shipped or cancelled. An order never leaves those statuses
+    /// and shipping acts only on paid and approved orders, so nothing is left to do for them:
+    /// a later delivery (the `order-approved` after this service shipped the order itself) needs
+    /// no read of the stream. Forgetting one, or a restart, only costs that read.
+    private var finished: RecentOrders
 
-    public init(writer: StreamWriter<Store>, warehouse: Stock) {
+    public init(writer: StreamWriter<Store>, warehouse: Stock, remembering capacity: Int = 4096) {
         self.writer = writer
         self.warehouse = warehouse
+        finished = RecentOrders(capacity: capacity)
     }
 
     public nonisolated var interests: Set<EventType> { [.paymentDebited, .approved] }
@@ -17,7 +23,7 @@ public actor ShippingService<Store: EventStore, Stock: Warehouse>: EventHandler 
     public nonisolated static func shipmentKey(_ order: OrderID) -> String { "ship-" + order.rawValue }
 
     public func handle(_ delivery: Delivery) async throws {
-        guard let order = delivery.event.orderID else { return }
+        guard let order = delivery.event.orderID, !finished.contains(order) else { return }
         let key = Self.shipmentKey(order)
         let cause = delivery.event.eventID.rawValue
         var current = try await writer.load(order)
@@ -32,6 +38,7 @@ public actor ShippingService<Store: EventStore, Stock: Warehouse>: EventHandler 
                 let tracking = try await writer.retry.run(clock: writer.clock) { try await warehouse.ship(key: key) }
                 current = try await writer.append([.shipped(trackingID: tracking)], to: state, causedBy: cause)
             case .nothing:
+                if state.status.isTerminal { finished.insert(order) }
                 return
             }
             if current == nil { current = try await writer.load(order) }

@@ -164,3 +164,56 @@ final class FakeWarehouse: Warehouse {
         await #expect(throws: CausewayError.self) { try await QueryService(views: views).order(OrderID(unchecked: "nope")) }
     }
 }
+
+/// An event store that counts stream reads.
+final class ReadCountingStore: EventStore {
+    let inner: InMemoryEventStore
+    let reads = Mutex(0)
+    init(_ inner: InMemoryEventStore) { self.inner = inner }
+
+    func append(_ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion) async throws -> AppendResult {
+        try await inner.append(events, to: stream, expected: expected)
+    }
+    func readStream(_ stream: StreamID, from version: Int64, direction: ReadDirection, limit: Int) async throws -> [RecordedEvent] {
+        reads.withLock { $0 += 1 }
+        return try await inner.readStream(stream, from: version, direction: direction, limit: limit)
+    }
+    func readAll(after position: Int64, limit: Int) async throws -> [RecordedEvent] {
+        try await inner.readAll(after: position, limit: limit)
+    }
+    func subscribeAll(after position: Int64) async throws -> any EventSubscription {
+        try await inner.subscribeAll(after: position)
+    }
+}
+
+extension ServiceTests {
+    @Test func shippingNeedsNoReadForAnOrderItAlreadyShipped() async throws {
+        let counting = ReadCountingStore(store)
+        let countingWriter = StreamWriter(store: counting, clock: StillClock(), random: writer.random)  // one id sequence
+        let payments = PaymentService(writer: writer, provider: FakeProvider())
+        let shipping = ShippingService(writer: countingWriter, warehouse: FakeWarehouse())
+        let order = try await place().orderID
+        try await payments.handle(try await delivery(order, version: 1))
+        try await shipping.handle(try await delivery(order, version: 2))
+        #expect(try await store.readStream(order.streamID).last?.type == .shipped)
+        let readsToShip = counting.reads.withLock { $0 }
+        // The approved event comes after the service shipped the order itself: nothing to read.
+        try await shipping.handle(try await delivery(order, version: 3))
+        #expect(counting.reads.withLock { $0 } == readsToShip)
+        // A restarted instance has forgotten, reads the stream, and still does nothing more.
+        let restarted = ShippingService(writer: countingWriter, warehouse: FakeWarehouse())
+        try await restarted.handle(try await delivery(order, version: 3))
+        #expect(counting.reads.withLock { $0 } == readsToShip + 1)
+        #expect(try await store.readStream(order.streamID).map(\.type) == [.orderCreated, .paymentDebited, .approved, .shipped])
+    }
+
+    @Test func recentOrdersForgetsTheOldestFirst() {
+        var recent = RecentOrders(capacity: 2)
+        let (a, b, c) = (OrderID(unchecked: "a"), OrderID(unchecked: "b"), OrderID(unchecked: "c"))
+        recent.insert(a)
+        recent.insert(b)
+        recent.insert(a)  // already there: still the oldest
+        recent.insert(c)
+        #expect(!recent.contains(a) && recent.contains(b) && recent.contains(c))
+    }
+}
