@@ -23,23 +23,36 @@ struct SimBench: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
+    @Option(help: "Times to run the workload and the reference; the median of each is reported, with the range.")
+    var runs: Int = 3
+
     func validate() throws {
         guard (1...5_000_000).contains(orders) else { throw ValidationError("--orders must be between 1 and 5000000") }
+        guard (1...100).contains(runs) else { throw ValidationError("--runs must be between 1 and 100 (got \(runs))") }
     }
 
     func run() throws {
         let workload = PipelineBenchmark.scenario(orders: orders)
         _ = ScenarioRunner.run(PipelineBenchmark.scenario(orders: min(orders, 200)))  // warm-up
-        let started = ContinuousClock.now
-        let report = ScenarioRunner.run(workload)
-        let elapsed = seconds(since: started)
-        guard report.passed else {
-            throw ValidationError("the benchmark run failed its checks: \(report.failures.prefix(3))")
-        }
+        // Alternating the workload and the reference, so both see the same machine.
+        var times: [Double] = [], refTimes: [Double] = []
+        var report: RunReport?
         let hops = 2_000_000
-        let refStarted = ContinuousClock.now
-        PipelineBenchmark.pingPong(hops: hops)
-        let refSeconds = seconds(since: refStarted)
+        for _ in 0..<runs {
+            let started = ContinuousClock.now
+            let run = ScenarioRunner.run(workload)
+            times.append(seconds(since: started))
+            guard run.passed else {
+                throw ValidationError("the benchmark run failed its checks: \(run.failures.prefix(3))")
+            }
+            report = run
+            let refStarted = ContinuousClock.now
+            PipelineBenchmark.pingPong(hops: hops)
+            refTimes.append(seconds(since: refStarted))
+        }
+        guard let report else { return }
+        let elapsed = Self.median(times), refSeconds = Self.median(refTimes)
+        let slowest = times.max()!, fastest = times.min()!
         let ordersPerSecond = Double(orders) / elapsed
         let deliveriesPerSecond = Double(report.deliveries) / elapsed
         let hopsPerSecond = Double(hops) / refSeconds
@@ -50,15 +63,24 @@ struct SimBench: ParsableCommand {
                 "deliveries": report.deliveries, "deliveriesPerSecond": deliveriesPerSecond.rounded(),
                 "events": report.events, "jobs": report.jobs, "timers": report.timers, "referenceHopsPerSecond": hopsPerSecond.rounded(),
                 "deliveryCostInHops": ratio.rounded(toPlaces: 1), "traceHash": report.traceHash,
+                "runs": runs, "ordersPerSecondMin": (Double(orders) / slowest).rounded(),
+                "ordersPerSecondMax": (Double(orders) / fastest).rounded(),
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             print("pipeline: \(orders) orders, \(report.events) events, \(report.deliveries) deliveries in \(String(format: "%.3f", elapsed)) s")
             print("  per order: \(report.jobs / orders) jobs, \(report.timers / orders) timers, \(report.traceLines / orders) trace lines")
-            print("  \(Int(ordersPerSecond)) orders/s, \(Int(deliveriesPerSecond)) deliveries/s (checks on)")
+            print("  \(Int(ordersPerSecond)) orders/s, \(Int(deliveriesPerSecond)) deliveries/s (checks on; median of \(runs),"
+                  + " range \(Int(Double(orders) / slowest)) to \(Int(Double(orders) / fastest)) orders/s)")
             print("reference: \(Int(hopsPerSecond)) actor round trips/s (\(String(format: "%.1f", 1e9 / hopsPerSecond)) ns each)")
             print("  one delivery costs \(String(format: "%.1f", ratio)) round trips")
         }
+    }
+
+    static func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        let mid = sorted.count / 2
+        return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
     }
 }
