@@ -45,17 +45,22 @@ struct ExploreCommand: ParsableCommand {
 
     func validate() throws {
         if seeds != nil && seedRange != nil { throw ValidationError("give --seeds or --seed-range, not both") }
-        if let seeds, !(1...Self.maxSeeds).contains(seeds) {
-            throw ValidationError("--seeds must be between 1 and \(Self.maxSeeds) (got \(seeds))")
-        }
+        try Self.checkWorkload(seeds: seeds, orders: orders)
         if let seedRange { _ = try Self.range(seedRange) }
-        guard (1...10_000).contains(orders) else { throw ValidationError("--orders must be between 1 and 10000") }
         if let jobs, !(1...256).contains(jobs) { throw ValidationError("--jobs must be between 1 and 256 (got \(jobs))") }
         do { _ = try Explorer.faults(faults) } catch { throw ValidationError(error.message) }
     }
 
     /// The most seeds one run takes (a billion: weeks of work on one machine).
     static let maxSeeds = 1_000_000_000
+
+    /// The bounds of `--seeds` and `--orders`, shared with `selfcheck`, which runs the same workloads.
+    static func checkWorkload(seeds: Int?, orders: Int) throws {
+        if let seeds, !(1...maxSeeds).contains(seeds) {
+            throw ValidationError("--seeds must be between 1 and \(maxSeeds) (got \(seeds))")
+        }
+        guard (1...10_000).contains(orders) else { throw ValidationError("--orders must be between 1 and 10000 (got \(orders))") }
+    }
 
     static func range(_ text: String) throws -> ClosedRange<UInt64> {
         let parts = text.components(separatedBy: "..")

@@ -16,10 +16,7 @@ struct SelfcheckCommand: ParsableCommand {
     var orders: Int = 50
 
     func validate() throws {
-        guard (1...ExploreCommand.maxSeeds).contains(seeds) else {
-            throw ValidationError("--seeds must be between 1 and \(ExploreCommand.maxSeeds) (got \(seeds))")
-        }
-        guard (1...10_000).contains(orders) else { throw ValidationError("--orders must be between 1 and 10000 (got \(orders))") }
+        try ExploreCommand.checkWorkload(seeds: seeds, orders: orders)
     }
 
     func run() throws {
