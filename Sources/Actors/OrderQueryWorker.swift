@@ -9,7 +9,13 @@ public actor OrderQueryWorker<Store: EventStore, Views: ReadModelStore>: EventHa
     let clock: any TimeSource
     let retry: RetryPolicy
 
-    public init(store: Store, views: Views, clock: any TimeSource, retry: RetryPolicy = .standard) {
+    let executor: ServiceExecutor
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.unownedExecutor }
+
+    public init(store: Store, views: Views, clock: any TimeSource, retry: RetryPolicy = .standard,
+                executor: ServiceExecutor = .dedicated()) {
+        self.executor = executor
         self.store = store
         self.views = views
         self.clock = clock

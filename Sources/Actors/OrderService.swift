@@ -36,7 +36,12 @@ public actor OrderService<Store: EventStore>: EventHandler {
     private var awaitingPayment: Set<OrderID> = []
     private let deadlineAdded = Wakeup()
 
-    public init(writer: StreamWriter<Store>, configuration: Configuration = .init()) {
+    let executor: ServiceExecutor
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.unownedExecutor }
+
+    public init(writer: StreamWriter<Store>, configuration: Configuration = .init(), executor: ServiceExecutor = .dedicated()) {
+        self.executor = executor
         self.writer = writer
         self.configuration = configuration
     }

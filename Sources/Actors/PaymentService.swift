@@ -13,9 +13,14 @@ public actor PaymentService<Store: EventStore, Provider: PaymentProvider>: Event
     /// Refunds and voids are never given up: their transient failures go back to the consumer
     /// loop, which retries the delivery until they succeed.
     let providerRetry: RetryPolicy
+    let executor: ServiceExecutor
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.unownedExecutor }
 
     public init(writer: StreamWriter<Store>, provider: Provider,
-                providerRetry: RetryPolicy = RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(200), maxBackoff: .seconds(1))) {
+                providerRetry: RetryPolicy = RetryPolicy(maxAttempts: 3, initialBackoff: .milliseconds(200), maxBackoff: .seconds(1)),
+                executor: ServiceExecutor = .dedicated()) {
+        self.executor = executor
         self.writer = writer
         self.provider = provider
         self.providerRetry = providerRetry

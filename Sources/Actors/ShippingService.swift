@@ -11,7 +11,13 @@ public actor ShippingService<Store: EventStore, Stock: Warehouse>: EventHandler 
     /// no read of the stream. Forgetting one, or a restart, only costs that read.
     private var finished: RecentOrders
 
-    public init(writer: StreamWriter<Store>, warehouse: Stock, remembering capacity: Int = 4096) {
+    let executor: ServiceExecutor
+
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.unownedExecutor }
+
+    public init(writer: StreamWriter<Store>, warehouse: Stock, remembering capacity: Int = 4096,
+                executor: ServiceExecutor = .dedicated()) {
+        self.executor = executor
         self.writer = writer
         self.warehouse = warehouse
         finished = RecentOrders(capacity: capacity)

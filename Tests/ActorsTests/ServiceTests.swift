@@ -1,5 +1,6 @@
 import Actors
 import Core
+import Dispatch
 import InMemory
 import Synchronization
 import Testing
@@ -215,5 +216,39 @@ extension ServiceTests {
         recent.insert(a)  // already there: still the oldest
         recent.insert(c)
         #expect(!recent.contains(a) && recent.contains(b) && recent.contains(c))
+    }
+}
+
+/// A serial executor that counts the jobs it is given and runs them, in order, on a queue.
+final class CountingExecutor: SerialExecutor, @unchecked Sendable {
+    let jobs = Mutex(0)
+    private let queue = DispatchQueue(label: "counting-executor")
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        jobs.withLock { $0 += 1 }
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedSerialExecutor()) }
+    }
+}
+
+extension ServiceTests {
+    @Test func aServiceRunsOnTheExecutorItIsGiven() async throws {
+        let executor = CountingExecutor()
+        let shared = ServiceExecutor.shared(executor)
+        let provider = FakeProvider()
+        let payments = PaymentService(writer: writer, provider: provider, executor: shared)
+        let shipping = ShippingService(writer: writer, warehouse: FakeWarehouse(), executor: shared)
+        let order = try await place().orderID
+        try await payments.handle(try await delivery(order, version: 1))
+        try await shipping.handle(try await delivery(order, version: 2))
+        let jobs = executor.jobs.withLock { $0 }
+        #expect(jobs >= 2)
+        #expect(try await store.readStream(order.streamID).map(\.type) == [.orderCreated, .paymentDebited, .approved, .shipped])
+        // By default a service has a queue of its own, as a default actor has: nothing lands on the shared one.
+        let own = PaymentService(writer: writer, provider: provider)
+        let second = try await place().orderID
+        try await own.handle(try await delivery(second, version: 1))
+        #expect(executor.jobs.withLock { $0 } == jobs)
+        #expect(try await store.readStream(second.streamID).last?.type == .paymentDebited)
     }
 }

@@ -35,11 +35,14 @@ actor KeylessPaymentService<Store: EventStore, Provider: PaymentProvider>: Event
     let provider: Provider
     let real: PaymentService<Store, Provider>
     private var calls = 0
+    let executor: ServiceExecutor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.unownedExecutor }
 
-    init(writer: StreamWriter<Store>, provider: Provider) {
+    init(writer: StreamWriter<Store>, provider: Provider, executor: ServiceExecutor) {
+        self.executor = executor
         self.writer = writer
         self.provider = provider
-        real = PaymentService(writer: writer, provider: provider)
+        real = PaymentService(writer: writer, provider: provider, executor: executor)
     }
 
     nonisolated var interests: Set<EventType> { [.orderCreated, .cancelled] }
@@ -59,9 +62,12 @@ actor KeylessPaymentService<Store: EventStore, Provider: PaymentProvider>: Event
 /// Payment that never refunds (charges correctly, as the real one does).
 actor NonRefundingPaymentService<Store: EventStore, Provider: PaymentProvider>: EventHandler {
     let real: PaymentService<Store, Provider>
+    let executor: ServiceExecutor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.unownedExecutor }
 
-    init(writer: StreamWriter<Store>, provider: Provider) {
-        real = PaymentService(writer: writer, provider: provider)
+    init(writer: StreamWriter<Store>, provider: Provider, executor: ServiceExecutor) {
+        self.executor = executor
+        real = PaymentService(writer: writer, provider: provider, executor: executor)
     }
 
     nonisolated var interests: Set<EventType> { [.orderCreated] }
@@ -75,8 +81,11 @@ actor NonRefundingPaymentService<Store: EventStore, Provider: PaymentProvider>: 
 actor EagerShippingService<Store: EventStore, Stock: Warehouse>: EventHandler {
     let writer: StreamWriter<Store>
     let warehouse: Stock
+    let executor: ServiceExecutor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.unownedExecutor }
 
-    init(writer: StreamWriter<Store>, warehouse: Stock) {
+    init(writer: StreamWriter<Store>, warehouse: Stock, executor: ServiceExecutor) {
+        self.executor = executor
         self.writer = writer
         self.warehouse = warehouse
     }
@@ -96,8 +105,13 @@ actor EagerShippingService<Store: EventStore, Stock: Warehouse>: EventHandler {
 /// A query worker that applies whatever it is handed.
 actor VersionBlindQueryWorker<Views: ReadModelStore>: EventHandler {
     let views: Views
+    let executor: ServiceExecutor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.unownedExecutor }
 
-    init(views: Views) { self.views = views }
+    init(views: Views, executor: ServiceExecutor) {
+        self.views = views
+        self.executor = executor
+    }
 
     nonisolated var interests: Set<EventType> { Set(EventType.allCases) }
 

@@ -181,6 +181,7 @@ public final class SimWorld: @unchecked Sendable {
         let member = "\(name.rawValue)#\(node.incarnation)"
         let client = SimStoreClient(store: store, network: network, caller: name)
         let writer = StreamWriter(store: client, clock: clock, random: ids)
+        let executor = ServiceExecutor.shared(runtime.executor)
         switch name {
         case .eventstore where configuration.mutant == .relaySkipsEvent:
             let relay = SkippingRelay(store: store, bus: FaultyBus(inner: bus, faults: faults), checkpoints: checkpoints, clock: clock)
@@ -190,7 +191,8 @@ public final class SimWorld: @unchecked Sendable {
                                    clock: clock, retry: .forever)
             node.tasks.append(runtime.spawn { try? await relay.run() })
         case .orders:
-            let service = OrderService(writer: writer, configuration: .init(paymentTimeout: configuration.paymentTimeout))
+            let service = OrderService(writer: writer, configuration: .init(paymentTimeout: configuration.paymentTimeout),
+                                       executor: executor)
             orderService = service
             node.tasks.append(runtime.spawn {
                 do {
@@ -201,24 +203,24 @@ public final class SimWorld: @unchecked Sendable {
             consume(node, group: Groups.saga, member: member, handler: service, clock: clock)
         case .payments where configuration.mutant == .paymentDebitsEveryDelivery:
             consume(node, group: Groups.payments, member: member,
-                    handler: KeylessPaymentService(writer: writer, provider: provider), clock: clock)
+                    handler: KeylessPaymentService(writer: writer, provider: provider, executor: executor), clock: clock)
         case .payments where configuration.mutant == .sagaForgetsRefund:
             consume(node, group: Groups.payments, member: member,
-                    handler: NonRefundingPaymentService(writer: writer, provider: provider), clock: clock)
+                    handler: NonRefundingPaymentService(writer: writer, provider: provider, executor: executor), clock: clock)
         case .payments:
             consume(node, group: Groups.payments, member: member,
-                    handler: PaymentService(writer: writer, provider: provider), clock: clock)
+                    handler: PaymentService(writer: writer, provider: provider, executor: executor), clock: clock)
         case .shipping where configuration.mutant == .shippingShipsUnpaid:
             consume(node, group: Groups.shipping, member: member,
-                    handler: EagerShippingService(writer: writer, warehouse: warehouse), clock: clock)
+                    handler: EagerShippingService(writer: writer, warehouse: warehouse, executor: executor), clock: clock)
         case .shipping:
             consume(node, group: Groups.shipping, member: member,
-                    handler: ShippingService(writer: writer, warehouse: warehouse), clock: clock)
+                    handler: ShippingService(writer: writer, warehouse: warehouse, executor: executor), clock: clock)
         case .orderquery1 where configuration.mutant == .queryIgnoresVersions:
-            consume(node, group: Groups.query, member: member, handler: VersionBlindQueryWorker(views: views), clock: clock)
+            consume(node, group: Groups.query, member: member, handler: VersionBlindQueryWorker(views: views, executor: executor), clock: clock)
         case .orderquery1, .orderquery2:
             consume(node, group: Groups.query, member: member,
-                    handler: OrderQueryWorker(store: client, views: views, clock: clock), clock: clock)
+                    handler: OrderQueryWorker(store: client, views: views, clock: clock, executor: executor), clock: clock)
         }
     }
 
