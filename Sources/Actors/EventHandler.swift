@@ -14,7 +14,8 @@ public protocol ConsumerObserver: Sendable {
     func handlerGaveUp(_ delivery: Delivery, member: String, error: any Error)
 }
 
-/// The loop every consuming service runs: poll, handle, commit, forever.
+/// The loop every consuming service runs: poll a batch, handle each record, commit the batch,
+/// forever. A crash before the commit means the whole batch is delivered again (at least once).
 ///
 /// A delivery whose handler fails with a transient error (a dependency is down) is retried with
 /// capped backoff until it succeeds: skipping it could strand an order. One that fails for any
@@ -27,11 +28,15 @@ public struct ConsumerLoop<Handler: EventHandler>: Sendable {
     public let clock: any TimeSource
     public let retry: RetryPolicy
     public let observer: (any ConsumerObserver)?
+    /// The most records one poll hands out (Kafka's `max.poll.records`).
+    public let batchSize: Int
 
     public init(
         consumer: any BusConsumer, handler: Handler, member: String, clock: any TimeSource,
-        retry: RetryPolicy = .forever, observer: (any ConsumerObserver)? = nil
+        retry: RetryPolicy = .forever, observer: (any ConsumerObserver)? = nil, batchSize: Int = 64
     ) {
+        precondition(batchSize > 0, "a poll must be allowed at least one record")
+        self.batchSize = batchSize
         self.consumer = consumer
         self.handler = handler
         self.member = member
@@ -43,8 +48,10 @@ public struct ConsumerLoop<Handler: EventHandler>: Sendable {
     /// Runs until the consumer is closed or the task is cancelled.
     public func run() async throws {
         let interests = handler.interests
-        while let delivery = try await consumer.poll() {
-            if interests.contains(delivery.event.type) {
+        while true {
+            let batch = try await consumer.poll(max: batchSize)
+            if batch.isEmpty { return }
+            for delivery in batch where interests.contains(delivery.event.type) {
                 do {
                     try await retry.run(clock: clock) { try await handler.handle(delivery) }
                 } catch is CancellationError {
@@ -57,7 +64,7 @@ public struct ConsumerLoop<Handler: EventHandler>: Sendable {
                 }
             }
             do {
-                try await consumer.commit(delivery)
+                try await consumer.commit(batch)
             } catch let error as CausewayError where error.code == .rebalanced {
                 continue
             }

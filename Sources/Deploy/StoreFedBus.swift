@@ -51,10 +51,11 @@ public struct StoreFedBus<Store: EventStore>: EventBus {
             self.member = member
         }
 
-        func poll() async throws -> Delivery? {
+        /// One record at a time: the store's subscription hands them out one by one.
+        func poll(max: Int) async throws -> [Delivery] {
             while true {
                 let (current, committed, closed) = state.withLock { ($0.subscription, $0.committed, $0.closed) }
-                if closed { return nil }
+                if closed { return [] }
                 do {
                     let subscription: any EventSubscription
                     if let current {
@@ -63,13 +64,13 @@ public struct StoreFedBus<Store: EventStore>: EventBus {
                         subscription = try await bus.store.subscribeAll(after: committed)
                         state.withLock { $0.subscription = subscription }
                     }
-                    guard let event = try await subscription.next() else { return nil }
+                    guard let event = try await subscription.next() else { return [] }
                     if state.withLock({ s in defer { s.failing = false }; return s.failing }) {
                         bus.logger?.notice("following the event store's log again", metadata: ["member": "\(member)"])
                     }
                     let record = BusRecord(event)
-                    return Delivery(topic: record.topic, partition: 0, offset: event.globalPosition, key: record.key,
-                                    event: event, generation: 0)
+                    return [Delivery(topic: record.topic, partition: 0, offset: event.globalPosition, key: record.key,
+                                     event: event, generation: 0)]
                 } catch let error as CausewayError where error.isTransient {
                     let first = state.withLock { s in
                         defer { s.failing = true }
@@ -86,8 +87,9 @@ public struct StoreFedBus<Store: EventStore>: EventBus {
             }
         }
 
-        func commit(_ delivery: Delivery) async throws {
-            state.withLock { $0.committed = max($0.committed, delivery.offset) }
+        func commit(_ deliveries: [Delivery]) async throws {
+            guard let last = deliveries.map(\.offset).max() else { return }
+            state.withLock { $0.committed = Swift.max($0.committed, last) }
         }
 
         func close() async {

@@ -201,13 +201,14 @@ public final class InMemoryEventBus: EventBus, Sendable {
     }
 
     enum PollStep {
-        case record(Delivery)
+        case records([Delivery])
         /// Nothing to read: wait on the member's waiters until ``hasWork(_:_:generation:)``.
         case wait(Waiters, generation: Int)
         case closed
     }
 
-    fileprivate func pollStep(_ g: Group, _ m: Member) -> PollStep {
+    /// Takes up to `max` visible records from one of the member's partitions with data.
+    fileprivate func pollStep(_ g: Group, _ m: Member, max: Int) -> PollStep {
         state.withLock { _ -> PollStep in
             guard m.active else { return .closed }
             var ready = 0
@@ -225,12 +226,18 @@ public final class InMemoryEventBus: EventBus, Sendable {
                 }
                 i += 1
             }
-            let offset = m.slots[i].fetch
-            let record = m.slots[i].log.records[Int(offset)]
-            m.slots[i].fetch = offset + 1
-            let tp = m.slots[i].tp
-            return .record(Delivery(topic: tp.topic, partition: tp.partition, offset: offset, key: record.key,
-                                    event: record.event, generation: g.generation))
+            let log = m.slots[i].log, tp = m.slots[i].tp
+            let first = Int(m.slots[i].fetch)
+            let end = Swift.min(log.visible, first + Swift.max(max, 1))
+            m.slots[i].fetch = Int64(end)
+            var batch: [Delivery] = []
+            batch.reserveCapacity(end - first)
+            for offset in first..<end {
+                let record = log.records[offset]
+                batch.append(Delivery(topic: tp.topic, partition: tp.partition, offset: Int64(offset), key: record.key,
+                                      event: record.event, generation: g.generation))
+            }
+            return .records(batch)
         }
     }
 
@@ -242,17 +249,24 @@ public final class InMemoryEventBus: EventBus, Sendable {
         }
     }
 
-    fileprivate func commit(_ delivery: Delivery, _ g: Group, _ m: Member) throws {
-        let tp = TopicPartition(topic: delivery.topic, partition: delivery.partition)
+    fileprivate func commit(_ deliveries: [Delivery], _ g: Group, _ m: Member) throws {
+        let offsets = deliveries.nextOffsets
         try state.withLock { _ throws(CausewayError) in
             // Each partition is in the slots of exactly one member of the current generation.
-            guard m.active, g.generation == delivery.generation, m.slots.contains(where: { $0.tp == tp }) else {
-                throw CausewayError(.rebalanced, "partition \(delivery.partition) of '\(delivery.topic)' is no longer assigned to '\(m.name)'")
+            func moved(_ topic: String, _ partition: Int) -> CausewayError {
+                CausewayError(.rebalanced, "partition \(partition) of '\(topic)' is no longer assigned to '\(m.name)'")
             }
-            g.committed[tp, default: 0].raise(to: delivery.offset + 1)
+            for d in deliveries where !m.active || g.generation != d.generation { throw moved(d.topic, d.partition) }
+            for next in offsets where !m.slots.contains(where: { $0.tp.partition == next.partition && $0.tp.topic == next.topic }) {
+                throw moved(next.topic, next.partition)
+            }
+            for next in offsets {
+                g.committed[TopicPartition(topic: next.topic, partition: next.partition), default: 0].raise(to: next.offset)
+            }
         }
-        observer?.committed(group: g.name, member: m.name, topic: delivery.topic, partition: delivery.partition,
-                            offset: delivery.offset + 1)
+        for next in offsets {
+            observer?.committed(group: g.name, member: m.name, topic: next.topic, partition: next.partition, offset: next.offset)
+        }
     }
 
     /// Moves a member's fetch position in one partition back to `offset` (the member re-fetches
@@ -296,23 +310,25 @@ public final class InMemoryEventBus: EventBus, Sendable {
             self.member = member
         }
 
-        func poll() async throws -> Delivery? {
+        func poll(max: Int) async throws -> [Delivery] {
             while true {
                 try Task.checkCancellation()
-                switch bus.pollStep(group, member) {
-                case .record(let delivery):
-                    bus.observer?.delivered(delivery, group: group.name, member: member.name)
-                    return delivery
+                switch bus.pollStep(group, member, max: max) {
+                case .records(let batch):
+                    if let observer = bus.observer {
+                        for delivery in batch { observer.delivered(delivery, group: group.name, member: member.name) }
+                    }
+                    return batch
                 case .closed:
-                    return nil
+                    return []
                 case .wait(let waiters, let generation):
                     await waiters.wait { bus.hasWork(group, member, generation: generation) }
                 }
             }
         }
 
-        func commit(_ delivery: Delivery) async throws {
-            try bus.commit(delivery, group, member)
+        func commit(_ deliveries: [Delivery]) async throws {
+            try bus.commit(deliveries, group, member)
         }
 
         func close() async {

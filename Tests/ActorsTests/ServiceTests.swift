@@ -252,3 +252,40 @@ extension ServiceTests {
         #expect(try await store.readStream(second.streamID).last?.type == .paymentDebited)
     }
 }
+
+/// Records what it handles.
+actor RecordingHandler: EventHandler {
+    var handled: [Int64] = []
+    nonisolated var interests: Set<EventType> { Set(EventType.allCases) }
+    func handle(_ delivery: Delivery) async throws { handled.append(delivery.offset) }
+}
+
+/// Counts the bus's commits.
+final class CommitCounter: EventBusObserver {
+    let commits = Mutex<[Int64]>([])
+    func published(_ record: BusRecord, partition: Int, offset: Int64) {}
+    func delivered(_ delivery: Delivery, group: String, member: String) {}
+    func committed(group: String, member: String, topic: String, partition: Int, offset: Int64) {
+        commits.withLock { $0.append(offset) }
+    }
+    func rebalanced(group: String, generation: Int, assignment: [(member: String, partitions: [Int])]) {}
+}
+
+extension ServiceTests {
+    @Test func theConsumerLoopHandlesEveryRecordAndCommitsOncePerBatch() async throws {
+        let counter = CommitCounter()
+        let bus = InMemoryEventBus(configuration: .init(partitions: 1), random: CountingRandom(), observer: counter)
+        let order = try await place().orderID
+        let created = try await store.readStream(order.streamID)[0]
+        try await bus.publish(Array(repeating: BusRecord(created), count: 5))
+        let consumer = try await bus.join(group: "g", member: "m", topics: [Topics.orders])
+        let handler = RecordingHandler()
+        let loop = Task { try await handler.consume(ConsumerLoop(consumer: consumer, handler: handler, member: "m",
+                                                                 clock: StillClock(), batchSize: 2)) }
+        while await handler.handled.count < 5 || counter.commits.withLock({ $0.last }) != 5 { await Task.yield() }
+        await consumer.close()
+        try await loop.value
+        #expect(await handler.handled == [0, 1, 2, 3, 4])
+        #expect(counter.commits.withLock { $0 } == [2, 4, 5])
+    }
+}

@@ -80,4 +80,37 @@ final class CountingRandom: RandomSource {
         try await bus.publish([record("o1", version: 1)])
         #expect(try await a.poll()?.event.eventID == (try await b.poll()?.event.eventID))
     }
+
+    @Test func aPollHandsOutABatchFromOnePartitionAndItsCommitCoversIt() async throws {
+        let consumer = try await bus.join(group: "g", member: "m1", topics: [Topics.orders])
+        try await bus.publish((1...5).map { record("o1", version: $0) })
+        let batch = try await consumer.poll(max: 3)
+        #expect(batch.map(\.offset) == [0, 1, 2])
+        #expect(Set(batch.map(\.partition)) == [bus.partition(forKey: "o1")])
+        let rest = try await consumer.poll(max: 10)  // only what is there: no waiting for a full batch
+        #expect(rest.map(\.offset) == [3, 4])
+        try await consumer.commit(batch)
+        #expect(bus.committedOffsets(group: "g", topic: Topics.orders)[batch[0].partition] == 3)
+        // A batch with records of two partitions commits each partition's highest.
+        let other = (0..<50).map { "k\($0)" }.first { bus.partition(forKey: $0) != batch[0].partition }!
+        try await bus.publish([record(other, version: 1)])
+        let single = try #require(try await consumer.poll())
+        try await consumer.commit(rest + [single])
+        let committed = bus.committedOffsets(group: "g", topic: Topics.orders)
+        #expect(committed[batch[0].partition] == 5 && committed[single.partition] == 1)
+    }
+
+    @Test func aBatchFromAnOldGenerationCommitsNothing() async throws {
+        let m1 = try await bus.join(group: "g", member: "m1", topics: [Topics.orders])
+        try await bus.publish((1...3).map { record("o1", version: $0) })
+        let batch = try await m1.poll(max: 2)
+        try await m1.commit([batch[0]])
+        bus.forceRebalance(group: "g")
+        await #expect {
+            try await m1.commit(batch)
+        } throws: { ($0 as? CausewayError)?.code == .rebalanced }
+        #expect(bus.committedOffsets(group: "g", topic: Topics.orders)[batch[0].partition] == 1)
+        // The whole uncommitted rest comes again, from the committed offset.
+        #expect(try await m1.poll(max: 10).map(\.offset) == [1, 2])
+    }
 }

@@ -58,14 +58,42 @@ public protocol EventBus: Sendable {
 }
 
 /// One member of a consumer group.
+///
+/// Records come in batches and are committed in batches, as a Kafka consumer polls and commits:
+/// a busy member pays for one poll and one commit per batch, not per record.
 public protocol BusConsumer: Sendable {
-    /// The next record from this member's partitions, waiting until there is one; nil once closed.
-    func poll() async throws -> Delivery?
-    /// Commits the delivery's offset (the next offset to read becomes `offset + 1`). Throws
-    /// `rebalanced` when the partition is no longer this member's.
-    func commit(_ delivery: Delivery) async throws
+    /// The next records from this member's partitions: at least one and at most `max`, waiting
+    /// until there is one; empty once closed. Records of one partition come in offset order.
+    func poll(max: Int) async throws -> [Delivery]
+    /// Commits the deliveries' offsets: for each partition among them, the next offset to read
+    /// becomes one past the highest delivered. Throws `rebalanced` (and commits nothing) when a
+    /// partition is no longer this member's.
+    func commit(_ deliveries: [Delivery]) async throws
     /// Leaves the group (the rest rebalance at once).
     func close() async
+}
+
+extension BusConsumer {
+    /// The next record, waiting until there is one; nil once closed.
+    public func poll() async throws -> Delivery? { try await poll(max: 1).first }
+
+    /// Commits one delivery's offset.
+    public func commit(_ delivery: Delivery) async throws { try await commit([delivery]) }
+}
+
+extension Sequence<Delivery> {
+    /// The offset to commit per partition: one past the highest delivered.
+    public var nextOffsets: [(topic: String, partition: Int, offset: Int64)] {
+        var out: [(topic: String, partition: Int, offset: Int64)] = []
+        for d in self {
+            if let i = out.firstIndex(where: { $0.partition == d.partition && $0.topic == d.topic }) {
+                out[i].offset = Swift.max(out[i].offset, d.offset + 1)
+            } else {
+                out.append((d.topic, d.partition, d.offset + 1))
+            }
+        }
+        return out
+    }
 }
 
 /// A stable 64-bit hash (FNV-1a) for partitioning keys and splitting seeds: the same text gives

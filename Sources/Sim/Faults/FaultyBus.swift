@@ -17,8 +17,8 @@ struct FaultyBus: EventBus {
     }
 }
 
-/// One consumer-group member behind the bus faults: lost deliveries (re-fetched from the same
-/// offset after a while), duplicated deliveries, a slow consumer, a broker outage, and a crash
+/// One consumer-group member behind the bus faults: lost deliveries (the rest of the batch is
+/// re-fetched from the lost one's offset after a while), duplicated deliveries (handed out twice), a slow consumer, a broker outage, and a crash
 /// after handling but before the offset commit.
 final class FaultyConsumer: BusConsumer, @unchecked Sendable {
     let inner: any BusConsumer
@@ -27,7 +27,6 @@ final class FaultyConsumer: BusConsumer, @unchecked Sendable {
     let member: String
     let node: ServiceName
     let world: FaultContext
-    private var again: Delivery?
 
     init(inner: any BusConsumer, bus: InMemoryEventBus, group: String, member: String, node: ServiceName, world: FaultContext) {
         self.inner = inner
@@ -38,38 +37,43 @@ final class FaultyConsumer: BusConsumer, @unchecked Sendable {
         self.world = world
     }
 
-    func poll() async throws -> Delivery? {
+    func poll(max: Int) async throws -> [Delivery] {
         while true {
             if world.faults.state.busOutage {
                 try await world.clock.sleep(for: .milliseconds(100))
                 continue
             }
-            if let repeated = again {
-                again = nil
-                return repeated
+            let fetched = try await inner.poll(max: max)
+            if fetched.isEmpty { return [] }
+            var batch: [Delivery] = []
+            batch.reserveCapacity(fetched.count)
+            for delivery in fetched {
+                if world.random.chance(world.faults.state.busDrop) {
+                    // The fetch response is lost from this record on: the member fetches again
+                    // from its offset after a while.
+                    world.trace.injected("drop", detail: "\(member) partition \(delivery.partition) offset \(delivery.offset)")
+                    bus.seek(group: group, member: member, to: delivery)
+                    try await world.clock.sleep(for: world.random.duration(in: .milliseconds(20)...(.milliseconds(200))))
+                    break
+                }
+                batch.append(delivery)
+                if world.random.chance(world.faults.state.busDuplicate) {
+                    world.trace.injected("duplicate", detail: "\(member) partition \(delivery.partition) offset \(delivery.offset)")
+                    batch.append(delivery)
+                }
             }
-            guard let delivery = try await inner.poll() else { return nil }
-            if world.random.chance(world.faults.state.busDrop) {
-                world.trace.injected("drop", detail: "\(member) partition \(delivery.partition) offset \(delivery.offset)")
-                bus.seek(group: group, member: member, to: delivery)
-                try await world.clock.sleep(for: world.random.duration(in: .milliseconds(20)...(.milliseconds(200))))
-                continue
-            }
-            if world.random.chance(world.faults.state.busDuplicate) {
-                world.trace.injected("duplicate", detail: "\(member) partition \(delivery.partition) offset \(delivery.offset)")
-                again = delivery
-            }
-            if let slow = world.faults.state.slow[node] { try await world.clock.sleep(for: slow) }
-            return delivery
+            if batch.isEmpty { continue }
+            if let slow = world.faults.state.slow[node] { try await world.clock.sleep(for: slow * batch.count) }
+            return batch
         }
     }
 
-    func commit(_ delivery: Delivery) async throws {
+    func commit(_ deliveries: [Delivery]) async throws {
         if world.faults.state.crashBeforeCommit.remove(node) != nil {
             world.crash(node)
             throw CancellationError()
         }
-        try await inner.commit(delivery)
+        try await inner.commit(deliveries)
     }
 
     func close() async { await inner.close() }
