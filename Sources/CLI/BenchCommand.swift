@@ -14,7 +14,7 @@ struct BenchCommand: AsyncParsableCommand {
 struct SimBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim",
-        abstract: "Simulated orders/s through the whole pipeline, against a bare actor ping-pong."
+        abstract: "Simulated orders/s through the whole pipeline, against a bare actor ping-pong and bare simulated sleeps."
     )
 
     @Option(help: "Orders to push through the pipeline.")
@@ -35,9 +35,10 @@ struct SimBench: ParsableCommand {
         let workload = PipelineBenchmark.scenario(orders: orders)
         _ = ScenarioRunner.run(PipelineBenchmark.scenario(orders: min(orders, 200)))  // warm-up
         // Alternating the workload and the reference, so both see the same machine.
-        var times: [Double] = [], refTimes: [Double] = []
+        var times: [Double] = [], refTimes: [Double] = [], sleepTimes: [Double] = []
         var report: RunReport?
         let hops = 2_000_000
+        let sleepers = 100, sleeps = 5_000
         for _ in 0..<runs {
             let started = ContinuousClock.now
             let run = ScenarioRunner.run(workload)
@@ -49,6 +50,10 @@ struct SimBench: ParsableCommand {
             let refStarted = ContinuousClock.now
             PipelineBenchmark.pingPong(hops: hops)
             refTimes.append(seconds(since: refStarted))
+            let sleepStarted = ContinuousClock.now
+            let (woken, _) = PipelineBenchmark.sleeps(tasks: sleepers, sleeps: sleeps)
+            guard woken == sleepers * sleeps else { throw ValidationError("the sleep reference woke \(woken) of \(sleepers * sleeps) sleeps") }
+            sleepTimes.append(seconds(since: sleepStarted))
         }
         guard let report else { return }
         let elapsed = Self.median(times), refSeconds = Self.median(refTimes)
@@ -57,6 +62,8 @@ struct SimBench: ParsableCommand {
         let deliveriesPerSecond = Double(report.deliveries) / elapsed
         let hopsPerSecond = Double(hops) / refSeconds
         let ratio = hopsPerSecond / deliveriesPerSecond
+        let sleepNanos = Self.median(sleepTimes) * 1e9 / Double(sleepers * sleeps)
+        let timersPerOrder = Double(report.timers) / Double(orders)
         if format == .json {
             let object: [String: Any] = [
                 "orders": orders, "seconds": elapsed, "ordersPerSecond": ordersPerSecond.rounded(),
@@ -65,6 +72,7 @@ struct SimBench: ParsableCommand {
                 "deliveryCostInHops": ratio.rounded(toPlaces: 1), "traceHash": report.traceHash,
                 "runs": runs, "ordersPerSecondMin": (Double(orders) / slowest).rounded(),
                 "ordersPerSecondMax": (Double(orders) / fastest).rounded(),
+                "referenceSleepNanos": sleepNanos.rounded(),
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -75,6 +83,9 @@ struct SimBench: ParsableCommand {
                   + " range \(Int(Double(orders) / slowest)) to \(Int(Double(orders) / fastest)) orders/s)")
             print("reference: \(Int(hopsPerSecond)) actor round trips/s (\(String(format: "%.1f", 1e9 / hopsPerSecond)) ns each)")
             print("  one delivery costs \(String(format: "%.1f", ratio)) round trips")
+            print("reference: a bare simulated sleep costs \(Int(sleepNanos)) ns; an order's \(String(format: "%.1f", timersPerOrder)) timers"
+                  + " alone would cost \(String(format: "%.1f", sleepNanos * timersPerOrder / 1000)) µs of its"
+                  + " \(String(format: "%.1f", 1e6 / ordersPerSecond)) µs")
         }
     }
 

@@ -14,4 +14,11 @@ import Testing
         #expect(report.deliveries == 16 * orders)
         #expect(!report.traceHash.isEmpty)
     }
+
+    @Test func theSleepReferenceWakesEverySleeperOnItsTimers() {
+        let (woken, elapsed) = PipelineBenchmark.sleeps(tasks: 7, sleeps: 50)
+        #expect(woken == 7 * 50)
+        // Each loop sleeps 50 times for 1 to 3 ms, the loops side by side.
+        #expect(elapsed >= .milliseconds(50) && elapsed <= .milliseconds(150))
+    }
 }

@@ -1,3 +1,4 @@
+import Actors
 import Core
 
 /// Workloads for measuring the simulator.
@@ -33,6 +34,44 @@ public enum PipelineBenchmark {
             precondition(total > 0)
         }
         runtime.run(until: .zero)
+    }
+
+    /// The second reference: `tasks` loops on one actor of the simulator's executor, each sleeping
+    /// `sleeps` times for 1 to 3 ms of virtual time, as a service's simulated network hop does:
+    /// the cost of one timer, from its scheduling to the sleeper running on its actor again.
+    /// Returns how many sleeps ended and the virtual time the run took.
+    @discardableResult
+    public static func sleeps(tasks: Int, sleeps: Int) -> (woken: Int, elapsed: Duration) {
+        let runtime = SimRuntime(random: SimRandom(seed: 1))
+        let sleeper = Sleeper(clock: SimClock(runtime: runtime), random: SimRandom(seed: 2),
+                              executor: .shared(runtime.executor))
+        for _ in 0..<tasks {
+            runtime.spawn { await sleeper.loop(sleeps) }
+        }
+        runtime.run(until: .zero + .seconds(Int64(sleeps) * 3 + 1))
+        return (sleeper.woken, runtime.now - .zero)
+    }
+
+    actor Sleeper {
+        let clock: SimClock
+        let random: SimRandom
+        let executor: ServiceExecutor
+        /// Read once the run is over, on the thread that ran it.
+        nonisolated(unsafe) var woken = 0
+        nonisolated var unownedExecutor: UnownedSerialExecutor { executor.unownedExecutor }
+
+        init(clock: SimClock, random: SimRandom, executor: ServiceExecutor) {
+            self.clock = clock
+            self.random = random
+            self.executor = executor
+        }
+
+        func loop(_ sleeps: Int) async {
+            for _ in 0..<sleeps {
+                guard (try? await clock.sleep(for: random.duration(in: .milliseconds(1)...(.milliseconds(3))))) != nil else { return }
+                woken += 1
+            }
+        }
     }
 
     actor Ping {
