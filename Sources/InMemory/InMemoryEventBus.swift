@@ -24,9 +24,15 @@ public final class InMemoryEventBus: EventBus, Sendable {
         public var partitions: Int
         /// Publication latency per record; nil for none.
         public var latency: (@Sendable () -> Duration)?
-        public init(partitions: Int = 4, latency: (@Sendable () -> Duration)? = nil) {
+        /// Whether cancelling a task parked in ``BusConsumer/poll(max:)`` wakes it at once. The
+        /// simulator turns this off (a cancellation handler per wait costs it an extra job per
+        /// wake-up) and instead wakes parked readers itself with ``wakeAllReaders()``; a
+        /// cancelled reader left parked wakes at its member's next wake-up and returns.
+        public var cancellationWakesReaders: Bool
+        public init(partitions: Int = 4, latency: (@Sendable () -> Duration)? = nil, cancellationWakesReaders: Bool = true) {
             self.partitions = partitions
             self.latency = latency
+            self.cancellationWakesReaders = cancellationWakesReaders
         }
     }
 
@@ -65,8 +71,11 @@ public final class InMemoryEventBus: EventBus, Sendable {
         let name: String
         var slots: [Slot] = []
         var active = true
-        let waiters = Waiters()
-        init(name: String) { self.name = name }
+        let waiters: Waiters
+        init(name: String, wakesOnCancel: Bool) {
+            self.name = name
+            waiters = Waiters(wakesOnCancel: wakesOnCancel)
+        }
     }
     final class Group: @unchecked Sendable {
         let name: String
@@ -148,7 +157,7 @@ public final class InMemoryEventBus: EventBus, Sendable {
                 s.groups[group] = g
             }
             g.members[member]?.active = false
-            let m = Member(name: member)
+            let m = Member(name: member, wakesOnCancel: configuration.cancellationWakesReaders)
             g.members[member] = m
             return (Consumer(bus: self, group: g, member: m), rebalance(g, in: &s))
         }
@@ -162,6 +171,16 @@ public final class InMemoryEventBus: EventBus, Sendable {
             guard let g = s.groups[group], let m = g.members.removeValue(forKey: member) else { return [] }
             m.active = false
             return rebalance(g, in: &s) + [m.waiters]
+        }
+        for w in wake { w.wakeAll() }
+    }
+
+    /// Wakes every parked reader of every group: those whose tasks were cancelled return, the
+    /// rest look for records and park again.
+    public func wakeAllReaders() {
+        let wake = state.withLock { s in
+            // In name order, as everything the bus does: the order of wake-ups is the order of jobs.
+            s.groups.sorted { $0.key < $1.key }.flatMap { $0.value.members.sorted { $0.key < $1.key }.map(\.value.waiters) }
         }
         for w in wake { w.wakeAll() }
     }

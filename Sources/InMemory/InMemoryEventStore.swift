@@ -22,14 +22,21 @@ public final class InMemoryEventStore: EventStore, Sendable {
     }
 
     private let state = Mutex(State())
-    private let waiters = Waiters()
+    private let waiters: Waiters
     private let clock: any TimeSource
     private let observer: (any EventStoreObserver)?
 
-    public init(clock: any TimeSource, observer: (any EventStoreObserver)? = nil) {
+    /// With `cancellationWakesSubscribers` off, cancelling a task parked in a subscription's
+    /// `next()` does not wake it: whoever cancels it calls ``wakeSubscribers()`` (the simulator
+    /// does, saving a cancellation handler and a job per wake-up), or it wakes at the next append.
+    public init(clock: any TimeSource, observer: (any EventStoreObserver)? = nil, cancellationWakesSubscribers: Bool = true) {
         self.clock = clock
         self.observer = observer
+        waiters = Waiters(wakesOnCancel: cancellationWakesSubscribers)
     }
+
+    /// Wakes every parked subscriber: those whose tasks were cancelled return.
+    public func wakeSubscribers() { waiters.wakeAll() }
 
     public func append(_ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion) async throws -> AppendResult {
         guard !events.isEmpty else { throw CausewayError(.invalidArgument, "an append needs at least one event") }

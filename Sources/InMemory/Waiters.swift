@@ -12,6 +12,13 @@ final class Waiters: Sendable {
     }
     private typealias Waiter = (id: Int, continuation: UnsafeContinuation<Void, Never>)
     private let state = Mutex(State())
+    /// Whether cancelling a waiting task wakes it. Without, whoever cancels it wakes it, and
+    /// until then it stays parked (see ``InMemoryEventBus/Configuration/cancellationWakesReaders``).
+    private let wakesOnCancel: Bool
+
+    init(wakesOnCancel: Bool = true) {
+        self.wakesOnCancel = wakesOnCancel
+    }
 
     /// Suspends until ``wakeAll()`` or cancellation, unless `ready()` (checked under the same
     /// lock as the registration, so no wake-up is missed) says there is no need to wait.
@@ -23,15 +30,22 @@ final class Waiters: Sendable {
             s.next += 1
             return s.next
         }
-        await withTaskCancellationHandler {
-            await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-                let now = state.withLock { s -> Bool in
-                    if ready() || Task.isCancelled { return true }
-                    s.waiting.append((id, continuation))
-                    return false
-                }
-                if now { continuation.resume() }
+        func park(_ continuation: UnsafeContinuation<Void, Never>) {
+            let now = state.withLock { s -> Bool in
+                if ready() || Task.isCancelled { return true }
+                s.waiting.append((id, continuation))
+                return false
             }
+            if now { continuation.resume() }
+        }
+        guard wakesOnCancel else {
+            // No cancellation handler: its operation closure runs on the generic executor, which
+            // costs an extra job to get back to the caller's actor on every wake-up.
+            await withUnsafeContinuation(park)
+            return
+        }
+        await withTaskCancellationHandler {
+            await withUnsafeContinuation(park)
         } onCancel: {
             state.withLock { s in
                 s.waiting.firstIndex { $0.id == id }.map { s.waiting.remove(at: $0).continuation }

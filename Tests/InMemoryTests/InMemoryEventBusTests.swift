@@ -113,4 +113,22 @@ final class CountingRandom: RandomSource {
         // The whole uncommitted rest comes again, from the committed offset.
         #expect(try await m1.poll(max: 10).map(\.offset) == [1, 2])
     }
+
+    @Test(arguments: [true, false])
+    func aCancelledParkedReaderReturns(cancellationWakes: Bool) async throws {
+        let bus = InMemoryEventBus(configuration: .init(partitions: 2, cancellationWakesReaders: cancellationWakes),
+                                   random: CountingRandom())
+        let consumer = try await bus.join(group: "g", member: "m1", topics: [Topics.orders])
+        let parked = Task { try await consumer.poll(max: 10) }
+        try await Task.sleep(for: .milliseconds(20))  // let it find nothing and park
+        parked.cancel()
+        // Without the handler, whoever cancels wakes it (the simulator does at the end of a run).
+        if !cancellationWakes { bus.wakeAllReaders() }
+        await #expect(throws: CancellationError.self) { try await parked.value }
+        // Nothing was taken from the partitions: a live member still gets everything.
+        try await bus.publish([record("o1", version: 1)])
+        let other = try await bus.join(group: "g", member: "m2", topics: [Topics.orders])
+        bus.expire(group: "g", member: "m1")
+        #expect(try await other.poll()?.event.streamVersion == 1)
+    }
 }

@@ -33,6 +33,8 @@ public final class SimRuntime: @unchecked Sendable {
     }
 
     public let executor = SimExecutor()
+    /// What every task's body runs isolated to (see ``Host``).
+    private lazy var host = Host(executor: executor)
     // Only the simulator thread touches these (see SimExecutor on exclusivity checks).
     @exclusivity(unchecked) public private(set) var now: Timestamp = .zero
     @exclusivity(unchecked) private var timers = Heap<Timer>()
@@ -64,8 +66,9 @@ public final class SimRuntime: @unchecked Sendable {
 
     /// Starts a task on the simulator's executor. Every task of a run is started here.
     @discardableResult
-    public func spawn(_ operation: sending @escaping @isolated(any) () async -> Void) -> Task<Void, Never> {
-        Task(executorPreference: executor, operation: operation)
+    public func spawn(_ operation: sending @escaping () async -> Void) -> Task<Void, Never> {
+        let host = self.host, body = Host.Body(operation)
+        return Task(executorPreference: executor) { await host.run(body) }
     }
 
     /// Runs until nothing is ready and no timer is left (quiescence), or until the next timer is
@@ -107,4 +110,28 @@ public final class SimRuntime: @unchecked Sendable {
 
     /// Whether any timer is pending.
     public var hasPendingTimers: Bool { !timers.isEmpty }
+}
+
+extension SimRuntime {
+    /// An actor on the simulator's executor that runs the body of every task the simulator starts.
+    ///
+    /// A task's own code (a relay loop, a client's call) is nonisolated. Run as such, each switch
+    /// between it and a service actor (which runs on the same executor) goes through the generic
+    /// executor, and so through the task-executor preference, as an extra job. Isolated to this
+    /// actor, the body runs on the simulator's serial executor like the services do, and those
+    /// switches are made inline.
+    actor Host {
+        let executor: SimExecutor
+        nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+        init(executor: SimExecutor) { self.executor = executor }
+
+        func run(_ body: Body) async { await body.operation() }
+
+        /// A task's body on its way to the host. It is handed over once, by the task that runs it.
+        final class Body: @unchecked Sendable {
+            let operation: () async -> Void
+            init(_ operation: sending @escaping () async -> Void) { self.operation = operation }
+        }
+    }
 }

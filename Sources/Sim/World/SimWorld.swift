@@ -98,12 +98,13 @@ public final class SimWorld: @unchecked Sendable {
         checker = StepChecker(log: log)
         trace = TraceRecorder(runtime: runtime, mode: configuration.trace,
                               observers: [log, checker] + extraObservers)
-        store = InMemoryEventStore(clock: clock, observer: trace)
+        store = InMemoryEventStore(clock: clock, observer: trace, cancellationWakesSubscribers: false)
         let latencyRandom = random.split("bus-latency")
         let latency = configuration.busLatency
         bus = InMemoryEventBus(
             configuration: .init(partitions: configuration.partitions,
-                                 latency: { @Sendable in latencyRandom.duration(in: latency) }),
+                                 latency: { @Sendable in latencyRandom.duration(in: latency) },
+                                 cancellationWakesReaders: false),
             scheduler: runtime, random: random.split("bus"), observer: trace)
         network = SimNetwork(clock: clock, random: random.split("network"), faults: faults)
         faultRandom = random.split("faults")
@@ -168,6 +169,9 @@ public final class SimWorld: @unchecked Sendable {
             node.tasks = []
             node.up = false
         }
+        // Parked readers have no cancellation handler here (see InMemoryEventBus.Configuration).
+        bus.wakeAllReaders()
+        store.wakeSubscribers()
         runtime.executor.runUntilIdle()
         runtime.drainAfterShutdown()
     }
