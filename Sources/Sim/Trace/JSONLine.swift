@@ -105,13 +105,17 @@ final class JSONLines {
         reserve(20)
         if v < 0 { put(UInt8(ascii: "-")) }
         var n = v.magnitude
-        var divisor: UInt64 = 1
-        while divisor <= n / 10 { divisor *= 10 }
-        repeat {
-            put(UInt8(ascii: "0") + UInt8(n / divisor))
-            n %= divisor
-            divisor /= 10
-        } while divisor > 0
+        // Digits from the last, into a scratch buffer: division by a constant is a multiply.
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for the 20 digits of UInt64.max
+        withUnsafeMutableBytes(of: &digits) { scratch in
+            var i = scratch.count
+            repeat {
+                i -= 1
+                scratch[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: n % 10)
+                n /= 10
+            } while n > 0
+            put(UnsafeRawBufferPointer(rebasing: scratch[i...]))
+        }
     }
 
     /// Makes room for `n` more bytes.
@@ -139,5 +143,9 @@ final class JSONLines {
         guard let start = bytes.baseAddress else { return }
         (base + count).update(from: start, count: bytes.count)
         count += bytes.count
+    }
+
+    @inline(__always) private func put(_ bytes: UnsafeRawBufferPointer) {
+        put(bytes.assumingMemoryBound(to: UInt8.self))
     }
 }
