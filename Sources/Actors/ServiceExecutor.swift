@@ -4,8 +4,7 @@
 /// actor, so the service behaves exactly as a default actor would. The simulator puts every
 /// service on its one serial executor (``shared(_:)``): a call from one service or task to
 /// another is then a switch on the same executor, made inline, instead of a job enqueued on the
-/// executor and picked up later. That is both cheaper and one less place where an interleaving
-/// depends on the runtime rather than on the seed.
+/// executor and picked up later.
 public struct ServiceExecutor: Sendable {
     /// The executor the service reports as its own.
     public let unownedExecutor: UnownedSerialExecutor

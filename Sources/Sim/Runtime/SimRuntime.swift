@@ -34,7 +34,7 @@ public final class SimRuntime: @unchecked Sendable {
 
     public let executor = SimExecutor()
     /// What every task's body runs isolated to (see ``Host``).
-    private lazy var host = Host(executor: executor)
+    private let host: Host
     // Only the simulator thread touches these (see SimExecutor on exclusivity checks).
     @exclusivity(unchecked) public private(set) var now: Timestamp = .zero
     @exclusivity(unchecked) private var timers = Heap<Timer>()
@@ -47,6 +47,7 @@ public final class SimRuntime: @unchecked Sendable {
 
     public init(random: SimRandom) {
         self.random = random
+        host = Host(executor: executor)
     }
 
     /// Runs `action` on the simulator thread at virtual time `at` (now, if `at` has passed).
