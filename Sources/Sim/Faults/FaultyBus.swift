@@ -18,8 +18,9 @@ struct FaultyBus: EventBus {
 }
 
 /// One consumer-group member behind the bus faults: lost deliveries (the rest of the batch is
-/// re-fetched from the lost one's offset after a while), duplicated deliveries (handed out twice), a slow consumer, a broker outage, and a crash
-/// after handling but before the offset commit.
+/// re-fetched from the lost one's offset after a while), duplicated deliveries (handed out
+/// twice), a slow consumer, a broker outage, and a crash after handling but before the offset
+/// commit.
 final class FaultyConsumer: BusConsumer, @unchecked Sendable {
     let inner: any BusConsumer
     let bus: InMemoryEventBus
