@@ -60,9 +60,22 @@ public final class SimWorld: @unchecked Sendable {
         let name: ServiceName
         var up = false
         var incarnation = 0
+        /// The node's own loops, for as long as the node is up.
         var tasks: [Task<Void, Never>] = []
+        /// Client requests the node is serving, by number; each leaves when it ends, so a finished
+        /// request's task (and the memory its runtime keeps for it) is not held for the whole run.
+        var requests: [Int: Task<Void, Never>] = [:]
+        var nextRequest = 0
         var members: [(group: String, member: String)] = []
         init(name: ServiceName) { self.name = name }
+
+        /// Cancels every task of the node, in the order they were started.
+        func cancelTasks() {
+            for task in tasks { task.cancel() }
+            tasks = []
+            for number in requests.keys.sorted() { requests[number]!.cancel() }
+            requests = [:]
+        }
     }
 
     public let configuration: WorldConfiguration
@@ -144,8 +157,7 @@ public final class SimWorld: @unchecked Sendable {
         guard node.up else { return }
         node.up = false
         trace.fault("crash", node: name.rawValue)
-        for task in node.tasks { task.cancel() }
-        node.tasks = []
+        node.cancelTasks()
         if name == .orders { orderService = nil }
         let members = node.members
         node.members = []
@@ -165,8 +177,7 @@ public final class SimWorld: @unchecked Sendable {
     public func shutdown() {
         for name in ServiceName.allCases {
             let node = nodes[name]!
-            for task in node.tasks { task.cancel() }
-            node.tasks = []
+            node.cancelTasks()
             node.up = false
         }
         // Parked readers have no cancellation handler here (see InMemoryEventBus.Configuration).
@@ -286,7 +297,11 @@ public final class SimWorld: @unchecked Sendable {
         }
         let network = self.network
         let box = UncheckedBox(finish)
+        let number = node.nextRequest
+        node.nextRequest += 1
+        let request = UncheckedBox(node)
         let task = runtime.spawn {
+            defer { request.value.requests[number] = nil }
             let result: Result<PlaceOrderResult, CausewayError>
             do {
                 let placed = try await network.call(from: nil, to: .orders) { try await service.place(command) }
@@ -298,7 +313,7 @@ public final class SimWorld: @unchecked Sendable {
             }
             box.value(result)
         }
-        node.tasks.append(task)
+        node.requests[number] = task
     }
 }
 
