@@ -68,14 +68,18 @@ public final class SimRuntime: @unchecked Sendable {
     /// Starts a task on the simulator's executor. Every task of a run is started here.
     @discardableResult
     public func spawn(_ operation: sending @escaping () async -> Void) -> Task<Void, Never> {
-        let host = self.host, body = Host.Body(operation)
-        return Task(executorPreference: executor) { await host.run(body) }
+        let body = Host.Body(operation)
+        return host.assumeIsolated { host in host.start(body) }
     }
 
     /// Runs until nothing is ready and no timer is left (quiescence), or until the next timer is
     /// after `limit`. Returns true at quiescence. `afterStep` runs after each timer's jobs.
     @discardableResult
     public func run(until limit: Timestamp, afterStep: () -> Void = {}) -> Bool {
+        executor.hosting { runHosted(until: limit, afterStep: afterStep) }
+    }
+
+    private func runHosted(until limit: Timestamp, afterStep: () -> Void) -> Bool {
         executor.runUntilIdle()
         afterStep()
         while let next = timers.min {
@@ -95,6 +99,10 @@ public final class SimRuntime: @unchecked Sendable {
     /// world alive. Scheduled actions are dropped, not run: the run is over, and an action such
     /// as a scenario's "restart" would start new services that never end.
     public func drainAfterShutdown() {
+        executor.hosting { drainHosted() }
+    }
+
+    private func drainHosted() {
         stopped = true
         var budget = 1_000_000
         while budget > 0, !timers.isEmpty {
@@ -116,16 +124,21 @@ public final class SimRuntime: @unchecked Sendable {
 extension SimRuntime {
     /// An actor on the simulator's executor that runs the body of every task the simulator starts.
     ///
-    /// A task's own code (a relay loop, a client's call) is nonisolated. Run as such, each switch
-    /// between it and a service actor (which runs on the same executor) goes through the generic
-    /// executor, and so through the task-executor preference, as an extra job. Isolated to this
-    /// actor, the body runs on the simulator's serial executor like the services do, and those
-    /// switches are made inline.
+    /// A task's own code (a relay loop, a client's call) is nonisolated. Started isolated to this
+    /// actor, the task's first job goes straight to the simulator's executor, and the body runs
+    /// there like the services do, so switches between it and a service are made inline. No task
+    /// needs a task-executor preference, whose lock the runtime would otherwise take at every
+    /// switch.
     actor Host {
         let executor: SimExecutor
         nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
         init(executor: SimExecutor) { self.executor = executor }
+
+        /// Starts a task isolated to the host (the closure uses `self`, so it is isolated to it).
+        func start(_ body: Body) -> Task<Void, Never> {
+            Task { await self.run(body) }
+        }
 
         func run(_ body: Body) async { await body.operation() }
 

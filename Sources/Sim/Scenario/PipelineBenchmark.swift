@@ -28,7 +28,8 @@ public enum PipelineBenchmark {
     /// The reference: a bare two-actor ping-pong of `hops` round trips on the simulator's executor.
     public static func pingPong(hops: Int) {
         let runtime = SimRuntime(random: SimRandom(seed: 1))
-        let ping = Ping(pong: Pong())
+        let executor = ServiceExecutor.shared(runtime.executor)
+        let ping = Ping(pong: Pong(executor: executor), executor: executor)
         runtime.spawn {
             let total = await ping.run(hops)
             precondition(total > 0)
@@ -76,7 +77,12 @@ public enum PipelineBenchmark {
 
     actor Ping {
         let pong: Pong
-        init(pong: Pong) { self.pong = pong }
+        let executor: ServiceExecutor
+        nonisolated var unownedExecutor: UnownedSerialExecutor { executor.unownedExecutor }
+        init(pong: Pong, executor: ServiceExecutor) {
+            self.pong = pong
+            self.executor = executor
+        }
         func run(_ hops: Int) async -> Int {
             var total = 0
             for _ in 0..<hops { total &+= await pong.ping() }
@@ -86,6 +92,9 @@ public enum PipelineBenchmark {
 
     actor Pong {
         var count = 0
+        let executor: ServiceExecutor
+        nonisolated var unownedExecutor: UnownedSerialExecutor { executor.unownedExecutor }
+        init(executor: ServiceExecutor) { self.executor = executor }
         func ping() -> Int {
             count += 1
             return count

@@ -157,7 +157,7 @@ public final class SimWorld: @unchecked Sendable {
         guard node.up else { return }
         node.up = false
         trace.fault("crash", node: name.rawValue)
-        node.cancelTasks()
+        runtime.executor.hosting { node.cancelTasks() }
         if name == .orders { orderService = nil }
         let members = node.members
         node.members = []
@@ -175,15 +175,18 @@ public final class SimWorld: @unchecked Sendable {
 
     /// Cancels every task so a finished run leaves nothing suspended.
     public func shutdown() {
-        for name in ServiceName.allCases {
-            let node = nodes[name]!
-            node.cancelTasks()
-            node.up = false
+        // Cancelling wakes the tasks that wait with a cancellation handler: they resume here.
+        runtime.executor.hosting {
+            for name in ServiceName.allCases {
+                let node = nodes[name]!
+                node.cancelTasks()
+                node.up = false
+            }
+            // Parked readers have no cancellation handler here (see InMemoryEventBus.Configuration).
+            bus.wakeAllReaders()
+            store.wakeSubscribers()
+            runtime.executor.runUntilIdle()
         }
-        // Parked readers have no cancellation handler here (see InMemoryEventBus.Configuration).
-        bus.wakeAllReaders()
-        store.wakeSubscribers()
-        runtime.executor.runUntilIdle()
         runtime.drainAfterShutdown()
     }
 

@@ -1,0 +1,58 @@
+import Core
+import Sim
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The simulator runs every job of a run on the thread that drives it, without a task-executor
+/// preference: tasks woken from a continuation come back through the global executor's hook.
+@Suite struct SimRuntimeTests {
+    /// Written and read only on the thread that runs the simulation.
+    final class Record: @unchecked Sendable {
+        var threads: [pthread_t] = []
+        var order: [String] = []
+    }
+
+    @Test func sleepersWakeOnTheSimulatorThreadInTimerOrder() {
+        let runtime = SimRuntime(random: SimRandom(seed: 3))
+        let clock = SimClock(runtime: runtime)
+        let record = Record()
+        for (name, step) in [("a", 3), ("b", 5)] {
+            runtime.spawn {
+                for i in 1...4 {
+                    try? await clock.sleep(for: .milliseconds(Int64(step)))
+                    record.threads.append(pthread_self())
+                    record.order.append("\(name)\(i)")
+                }
+            }
+        }
+        #expect(runtime.run(until: .zero + .seconds(1)))
+        #expect(record.threads.count == 8)
+        #expect(record.threads.allSatisfy { pthread_equal($0, pthread_self()) != 0 })
+        // a wakes at 3, 6, 9, 12 ms; b at 5, 10, 15, 20 ms.
+        #expect(record.order == ["a1", "b1", "a2", "a3", "b2", "a4", "b3", "b4"])
+        #expect(runtime.now == .zero + .milliseconds(20))
+    }
+
+    @Test func aGenericJobStartedDuringARunRunsInItOnTheSimulatorThread() {
+        let runtime = SimRuntime(random: SimRandom(seed: 1))
+        let record = Record()
+        runtime.schedule(at: .zero + .milliseconds(1)) {
+            Task.detached { record.threads.append(pthread_self()) }
+        }
+        runtime.run(until: .zero + .seconds(1))
+        #expect(record.threads.count == 1)
+        #expect(record.threads.allSatisfy { pthread_equal($0, pthread_self()) != 0 })
+    }
+
+    @Test func afterARunTheThreadsJobsGoToTheGlobalExecutorAgain() async {
+        let outer = SimExecutor(), inner = SimExecutor()
+        outer.hosting { inner.hosting {} }
+        // Were this thread still hosting a simulator, the detached task would be queued there and
+        // never run.
+        let value = await Task.detached { 42 }.value
+        #expect(value == 42)
+        #expect(outer.isIdle && inner.isIdle)
+    }
+}
