@@ -53,10 +53,12 @@ let package = Package(
             dependencies: ["Core"],
             swiftSettings: strict
         ),
+        // The concurrency runtime's global-executor hook, which the simulator's executor uses.
+        .target(name: "ConcurrencyHooks"),
         .target(
             name: "Sim",
             dependencies: [
-                "Core", "Actors", "InMemory",
+                "Core", "Actors", "InMemory", "ConcurrencyHooks",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -1,3 +1,4 @@
+import ConcurrencyHooks
 import DequeModule
 #if canImport(Glibc)
 import Glibc
@@ -103,10 +104,7 @@ extension SimExecutor {
         }()
 
         static let install: Void = {
-            guard let symbol = dlsym(dlopen(nil, RTLD_LAZY), "swift_task_enqueueGlobal_hook") else {
-                fatalError("the Swift runtime has no global-executor hook; the simulator cannot run")
-            }
-            let slot = symbol.assumingMemoryBound(to: Hook?.self)
+            let slot = UnsafeMutableRawPointer(causeway_enqueueGlobalHookSlot()).assumingMemoryBound(to: Hook?.self)
             precondition(slot.pointee == nil, "another global-executor hook is installed")
             slot.pointee = { job, original in
                 if let host = pthread_getspecific(key) {
