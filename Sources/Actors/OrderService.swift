@@ -56,20 +56,41 @@ public actor OrderService<Store: EventStore>: EventHandler {
     /// (and `wasDuplicate`), a different order under the same key is an `idempotencyConflict`.
     public func place(_ command: PlaceOrder) async throws -> PlaceOrderResult {
         let total = try OrderDecider.validate(command)
-        let orderID: OrderID
-        let eventID: EventID
-        if let key = command.clientKey {
-            orderID = OrderID.derived(customer: command.customerID, clientKey: key)
-            eventID = OrderID.creationEventID(for: orderID)
-        } else {
-            orderID = OrderID(unchecked: writer.random.makeID(prefix: "ord-"))
-            eventID = writer.random.makeEventID()
+        guard let key = command.clientKey else {
+            // A random id can be one another order drew already: its stream then exists, and a
+            // fresh id is drawn (48 bits each: at a million orders, one draw in about 560 repeats).
+            for _ in 1...3 {
+                if let placed = try await create(command, total: total, orderID: writer.random.makeOrderID(),
+                                                 eventID: writer.random.makeEventID()) {
+                    return placed
+                }
+            }
+            throw CausewayError(.unavailable, "no unused order id in three draws")
         }
+        let orderID = OrderID.derived(customer: command.customerID, clientKey: key)
+        if let placed = try await create(command, total: total, orderID: orderID,
+                                         eventID: OrderID.creationEventID(for: orderID)) {
+            return placed
+        }
+        guard let existing = try await writer.load(orderID),
+            existing.customerID == command.customerID, existing.lines == command.lines,
+            existing.total == total
+        else {
+            throw CausewayError(.idempotencyConflict, "idempotency key '\(key)' was already used for a different order")
+        }
+        return PlaceOrderResult(orderID: orderID, total: existing.total, wasDuplicate: true)
+    }
+
+    /// Appends the order's creation to a stream that must not exist yet; nil if it exists.
+    private func create(_ command: PlaceOrder, total: Money, orderID: OrderID, eventID: EventID) async throws
+        -> PlaceOrderResult?
+    {
         let events = try OrderDecider.place(command, orderID: orderID)
         let now = writer.clock.now()
+        let correlation = "req-" + orderID.rawValue
         let new = events.map {
-            NewEvent(eventID: eventID, event: $0, occurredAt: now, correlationID: "req-" + orderID.rawValue,
-                     causationID: command.clientKey.map { "key-" + $0 } ?? "req-" + orderID.rawValue)
+            NewEvent(eventID: eventID, event: $0, occurredAt: now, correlationID: correlation,
+                     causationID: command.clientKey.map { "key-" + $0 } ?? correlation)
         }
         do {
             let result = try await writer.retry.run(clock: writer.clock) {
@@ -78,14 +99,7 @@ public actor OrderService<Store: EventStore>: EventHandler {
             if !result.wasDuplicate { watchPayment(orderID, createdAt: now) }
             return PlaceOrderResult(orderID: orderID, total: total, wasDuplicate: result.wasDuplicate)
         } catch where CausewayError.isConflict(error) {
-            guard let existing = try await writer.load(orderID),
-                existing.customerID == command.customerID, existing.lines == command.lines,
-                existing.total == total
-            else {
-                throw CausewayError(.idempotencyConflict,
-                                    "idempotency key '\(command.clientKey ?? "")' was already used for a different order")
-            }
-            return PlaceOrderResult(orderID: orderID, total: existing.total, wasDuplicate: true)
+            return nil
         }
     }
 

@@ -15,6 +15,13 @@ final class CountingRandom: RandomSource {
     func next() -> UInt64 { counter.withLock { $0 &+= 0x9E37_79B9_7F4A_7C15; return $0 } }
 }
 
+/// Plays back a fixed list of draws, then repeats its last one.
+final class ScriptedRandom: RandomSource {
+    let draws: Mutex<[UInt64]>
+    init(_ draws: [UInt64]) { self.draws = Mutex(draws) }
+    func next() -> UInt64 { draws.withLock { $0.count > 1 ? $0.removeFirst() : $0[0] } }
+}
+
 /// A payment provider double: idempotent by key, counts real debits.
 final class FakeProvider: PaymentProvider {
     struct State {
@@ -89,6 +96,29 @@ final class FakeWarehouse: Warehouse {
         } throws: { ($0 as? CausewayError)?.code == .idempotencyConflict }
         let other = try await place()
         #expect(other.orderID != first.orderID)
+    }
+
+    @Test func anOrderThatDrawsATakenIdDrawsAgain() async throws {
+        // An order id takes one draw, an event id two: the second order's first id is the first's.
+        let random = ScriptedRandom([1, 2, 3, 1, 4, 5, 6, 7, 8])
+        let orders = OrderService(writer: StreamWriter(store: store, clock: StillClock(), random: random))
+        let command = PlaceOrder(customerID: alice, lines: [OrderLine(sku: SKU(unchecked: "w"), quantity: 1, unitPrice: 300)],
+                                 currency: .eur, clientKey: nil)
+        let first = try await orders.place(command)
+        let second = try await orders.place(command)
+        #expect(first.orderID == ScriptedRandom([1]).makeOrderID())
+        #expect(second.orderID == ScriptedRandom([6]).makeOrderID())
+        #expect(!first.wasDuplicate && !second.wasDuplicate)
+        #expect(try await store.readStream(first.orderID.streamID, from: 1, direction: .forwards, limit: 10).count == 1)
+        #expect(try await store.readStream(second.orderID.streamID, from: 1, direction: .forwards, limit: 10).count == 1)
+        #expect(first.orderID.streamID.rawValue.utf8.count == 15)
+
+        // Only taken ids, three times: the order is refused as a transient failure, nothing written.
+        let stuck = OrderService(writer: StreamWriter(store: store, clock: StillClock(), random: ScriptedRandom([1])))
+        await #expect {
+            try await stuck.place(command)
+        } throws: { ($0 as? CausewayError)?.code == .unavailable }
+        #expect(store.lastPosition == 2)
     }
 
     @Test func redeliveredOrderCreatedIsChargedOnce() async throws {

@@ -22,30 +22,39 @@ public protocol RandomSource: Sendable {
 }
 
 extension RandomSource {
-    /// A fresh random id: `prefix` followed by 16 lowercase base-32 characters (80 bits).
-    public func makeID(prefix: String) -> String {
-        let alphabet: StaticString = "0123456789abcdefghjkmnpqrstvwxyz"
+    /// A fresh random id: `prefix` followed by `length` characters (at most 20) of the 64 that
+    /// ids allow besides `.` (`0-9 A-Z a-z _ -`), 6 random bits each.
+    public func makeID(prefix: String, length: Int) -> String {
+        precondition((1...20).contains(length), "an id's random part is 1 to 20 characters")
+        let alphabet: StaticString = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-"
         var bits = next()
-        var more = next()
         var prefix = prefix
         return prefix.withUTF8 { head in
-            // Written straight into the new string's storage: one allocation per id.
-            String(unsafeUninitializedCapacity: head.count + 16) { out in
+            // Written straight into the new string's storage, which for 15 bytes or fewer is the
+            // string itself: no allocation at all.
+            String(unsafeUninitializedCapacity: head.count + length) { out in
                 _ = out.initialize(fromContentsOf: head)
                 alphabet.withUTF8Buffer { letters in
-                    for i in 0..<16 {
-                        if i == 12 { bits = more; more = 0 }
-                        out[head.count + i] = letters[Int(bits & 31)]
-                        bits >>= 5
+                    for i in 0..<length {
+                        if i == 10 { bits = next() }
+                        out[head.count + i] = letters[Int(bits & 63)]
+                        bits >>= 6
                     }
                 }
-                return head.count + 16
+                return head.count + length
             }
         }
     }
 
-    /// A new event id.
-    public func makeEventID() -> EventID { EventID(unchecked: makeID(prefix: "ev-")) }
+    /// A new event id: `e` and 14 random characters (84 bits). Fifteen bytes, so Swift keeps it
+    /// inside the string value, without an allocation, and compares it without following a
+    /// pointer; the store looks every event id up.
+    public func makeEventID() -> EventID { EventID(unchecked: makeID(prefix: "e", length: 14)) }
+
+    /// A new order id: `o` and 8 random characters (48 bits). Short enough that the order's stream
+    /// id (`order-` and the order id) is fifteen bytes too. Two orders can draw the same id; the
+    /// order service then draws again (an order's stream must not exist when it is created).
+    public func makeOrderID() -> OrderID { OrderID(unchecked: makeID(prefix: "o", length: 8)) }
 
     /// A value in `0..<upperBound`, without modulo bias worth caring about for simulation.
     public func below(_ upperBound: UInt64) -> UInt64 {
