@@ -62,11 +62,20 @@ public enum ScenarioRunner {
         world.start()
 
         let outcomes = PlacementBook()
-        for timed in scenario.actions {
-            world.runtime.schedule(at: .zero + timed.at) {
-                apply(timed.action, in: world, outcomes: outcomes)
+        // One action waits on the timer queue at a time: each schedules the next as it runs, so
+        // a file of many actions does not make every timer of the run dearer. Actions of one
+        // instant run in file order; where they meet other timers of that instant, the seed decides.
+        let actions = scenario.actions.enumerated()
+            .sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }
+            .map(\.element)
+        func schedule(from index: Int) {
+            guard index < actions.count else { return }
+            world.runtime.schedule(at: .zero + actions[index].at) {
+                apply(actions[index].action, in: world, outcomes: outcomes)
+                schedule(from: index + 1)
             }
         }
+        schedule(from: 0)
         let quiescent = world.runtime.run(until: .zero + scenario.stopAfter)
 
         var failures = scenario.expectations.compactMap { expectation in
