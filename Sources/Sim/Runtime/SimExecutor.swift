@@ -103,12 +103,18 @@ extension SimExecutor {
             return key
         }()
 
+        /// A hook installed before this one (by another library), which gets every job that is
+        /// not the simulator's. Written once, by `install`, before this hook can run.
+        nonisolated(unsafe) static var previous: Hook?
+
         static let install: Void = {
             let slot = UnsafeMutableRawPointer(causeway_enqueueGlobalHookSlot()).assumingMemoryBound(to: Hook?.self)
-            precondition(slot.pointee == nil, "another global-executor hook is installed")
+            previous = slot.pointee
             slot.pointee = { job, original in
                 if let host = pthread_getspecific(key) {
                     Unmanaged<SimExecutor>.fromOpaque(host).takeUnretainedValue().add(job)
+                } else if let previous {
+                    previous(job, original)
                 } else {
                     original(job)
                 }
