@@ -91,21 +91,15 @@ private struct StreamFold {
     let order: OrderID
     var state: OrderState?
     var view: OrderView?
-    private var broken = false
 
     init(first event: RecordedEvent, order: OrderID) {
         self.order = order
         OrderState.evolve(&state, event)
         view = OrderView(first: event)
-        broken = view == nil
     }
 
     mutating func add(_ event: RecordedEvent) {
         OrderState.evolve(&state, event)
-        guard !broken else { return }
-        if view?.apply(event) != true {
-            view = nil
-            broken = true
-        }
+        if view?.apply(event) == false { view = nil }
     }
 }

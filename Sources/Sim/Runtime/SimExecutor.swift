@@ -41,8 +41,7 @@ public final class SimExecutor: SerialExecutor, @unchecked Sendable {
     }
 
     private func add(_ unowned: UnownedJob) {
-        precondition(pthread_equal(owner, pthread_self()) != 0,
-                     "a simulated job was enqueued from another thread: simulator code left its actors")
+        precondition(onOwnerThread, "a simulated job was enqueued from another thread: simulator code left its actors")
         if let running, running == Self.identity(unowned) {
             jobs.prepend(unowned)
         } else {
@@ -56,13 +55,13 @@ public final class SimExecutor: SerialExecutor, @unchecked Sendable {
 
     /// Code on the simulator thread is isolated to the executor even between jobs (while the
     /// runtime fires a timer or a world starts its services): nothing else runs there then.
-    public func isIsolatingCurrentContext() -> Bool? {
-        pthread_equal(owner, pthread_self()) != 0
-    }
+    public func isIsolatingCurrentContext() -> Bool? { onOwnerThread }
 
     public func checkIsolated() {
-        precondition(isIsolatingCurrentContext() == true, "not on the thread that runs the simulation")
+        precondition(onOwnerThread, "not on the thread that runs the simulation")
     }
+
+    private var onOwnerThread: Bool { pthread_equal(owner, pthread_self()) != 0 }
 
     /// True when no job is waiting to run.
     public var isIdle: Bool { jobs.isEmpty }
