@@ -12,6 +12,8 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("NonisolatedNonsendingByDefault"),
 ]
 
+let fast: [SwiftSetting] = strict + [.unsafeFlags(["-cross-module-optimization"], .when(configuration: .release))]
+
 let package = Package(
     name: "Causeway",
     platforms: [.macOS(.v15)],
@@ -41,17 +43,17 @@ let package = Package(
         .target(
             name: "Core",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
-            swiftSettings: strict
+            swiftSettings: fast
         ),
         .target(
             name: "Actors",
             dependencies: ["Core"],
-            swiftSettings: strict
+            swiftSettings: fast
         ),
         .target(
             name: "InMemory",
             dependencies: ["Core"],
-            swiftSettings: strict
+            swiftSettings: fast
         ),
         // The concurrency runtime's global-executor hook, which the simulator's executor uses.
         .target(name: "ConcurrencyHooks"),
@@ -63,7 +65,7 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            swiftSettings: strict
+            swiftSettings: fast
         ),
         // Deployment: the services on real time and real threads, as lifecycle services.
         .target(

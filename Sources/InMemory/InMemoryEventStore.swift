@@ -42,10 +42,14 @@ public final class InMemoryEventStore: EventStore, Sendable {
         guard !events.isEmpty else { throw CausewayError(.invalidArgument, "an append needs at least one event") }
         let now = clock.now()
         let (result, written) = try state.withLock { s throws(CausewayError) -> (AppendResult, [RecordedEvent]) in
-            if let duplicate = try Self.retriedAppend(events, stream: stream, state: s) {
-                return (duplicate, [])
+            // Every append is a few lookups in tables as large as the log, so each is done once:
+            // the ids are claimed as they are checked, and the stream is found by index.
+            guard Self.claim(events, at: s.log.count, in: &s.eventIndex) else {
+                if let duplicate = try Self.retriedAppend(events, stream: stream, state: s) { return (duplicate, []) }
+                preconditionFailure("an id that is taken is a retry or a conflict")
             }
-            let existing = s.streams[stream]
+            let slot = s.streams.index(forKey: stream)
+            let existing = slot.map { s.streams.values[$0] }
             let actual = Int64(existing?.events.count ?? 0)
             let orderID = existing.map(\.orderID) ?? stream.orderID
             switch expected {
@@ -53,26 +57,28 @@ public final class InMemoryEventStore: EventStore, Sendable {
             case .noStream where actual == 0: break
             case .exact(let v) where v == actual: break
             default:
+                for e in events { s.eventIndex[e.eventID] = nil }
                 throw CausewayError(.wrongExpectedVersion,
                                     "stream '\(stream)' expected version \(expected) but is at \(actual)",
                                     actualVersion: actual)
             }
             var written: [RecordedEvent] = []
             written.reserveCapacity(events.count)
-            var indexes: [Int] = []
-            indexes.reserveCapacity(events.count)
+            let first = s.log.count
             for (i, e) in events.enumerated() {
                 let recorded = RecordedEvent(
                     eventID: e.eventID, streamID: stream, streamVersion: actual + Int64(i) + 1,
                     globalPosition: Int64(s.log.count) + 1, event: e.event, schemaVersion: e.schemaVersion,
                     occurredAt: e.occurredAt, recordedAt: now, correlationID: e.correlationID, causationID: e.causationID,
                     orderID: orderID)
-                s.eventIndex[e.eventID] = s.log.count
-                indexes.append(s.log.count)
                 s.log.append(recorded)
                 written.append(recorded)
             }
-            s.streams[stream, default: Stream(orderID: orderID)].events.append(contentsOf: indexes)
+            if let slot {
+                s.streams.values[slot].events.append(contentsOf: first..<s.log.count)
+            } else {
+                s.streams[stream] = Stream(orderID: orderID, events: Array(first..<s.log.count))
+            }
             let result = AppendResult(lastVersion: written.last!.streamVersion, firstPosition: written.first!.globalPosition,
                                       lastPosition: written.last!.globalPosition, wasDuplicate: false)
             return (result, written)
@@ -82,6 +88,22 @@ public final class InMemoryEventStore: EventStore, Sendable {
             waiters.wakeAll()
         }
         return result
+    }
+
+    /// Records the ids of `events` as those of the log entries from `position` on, one lookup
+    /// each. Returns false, and changes nothing, if any id is already taken (a retry, or a
+    /// conflict): ``retriedAppend(_:stream:state:)`` tells which.
+    private static func claim(_ events: [NewEvent], at position: Int, in index: inout [EventID: Int]) -> Bool {
+        for (i, e) in events.enumerated() {
+            // An id taken from `position` on was claimed by this append (it repeats an id): the
+            // later entry wins, as it always has.
+            if let taken = index.updateValue(position + i, forKey: e.eventID), taken < position {
+                index[e.eventID] = taken
+                for earlier in events[..<i] { index[earlier.eventID] = nil }
+                return false
+            }
+        }
+        return true
     }
 
     /// The original result if `events` repeats an earlier append exactly; throws if it reuses ids

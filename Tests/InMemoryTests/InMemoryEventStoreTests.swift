@@ -66,6 +66,25 @@ func newEvent(_ id: String, _ event: OrderEvent = .approved) -> NewEvent {
         #expect(store.lastPosition == 2)
     }
 
+    /// An append that is refused writes nothing, not even its ids: they stay free for the append
+    /// that does go through, which is then a write and not a retry.
+    @Test func aRefusedAppendLeavesItsIdsFree() async throws {
+        _ = try await store.append([newEvent("a")], to: s1, expected: .noStream)
+        await #expect(throws: CausewayError.self) {
+            try await store.append([newEvent("x"), newEvent("y")], to: s1, expected: .exact(5))
+        }
+        await #expect(throws: CausewayError.self) {
+            try await store.append([newEvent("z"), newEvent("a", .shipped(trackingID: "t"))], to: s1, expected: .any)
+        }
+        let written = try await store.append([newEvent("x"), newEvent("y"), newEvent("z")], to: s1, expected: .exact(1))
+        #expect(!written.wasDuplicate)
+        #expect(written == AppendResult(lastVersion: 4, firstPosition: 2, lastPosition: 4, wasDuplicate: false))
+        // And each id now names its own event: a retry of the last append is recognised as one.
+        let again = try await store.append([newEvent("x"), newEvent("y"), newEvent("z")], to: s1, expected: .exact(1))
+        #expect(again.wasDuplicate && again.firstPosition == 2)
+        #expect(try await store.readStream(s1).map(\.eventID.rawValue) == ["a", "x", "y", "z"])
+    }
+
     @Test func readsForwardsBackwardsAndAll() async throws {
         _ = try await store.append((1...5).map { newEvent("e\($0)") }, to: s1, expected: .noStream)
         _ = try await store.append([newEvent("f1")], to: s2, expected: .noStream)

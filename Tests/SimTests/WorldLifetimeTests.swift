@@ -32,4 +32,19 @@ import Testing
         #expect(runtime == nil)
         #expect(event == nil)
     }
+
+    /// The world keeps its nodes in a table by service: crashing one must leave every other up.
+    @Test func eachServiceIsItsOwnNode() {
+        for crashed in ServiceName.allCases {
+            let world = SimWorld(WorldConfiguration(seed: 1))
+            world.start()
+            world.crash(crashed)
+            for name in ServiceName.allCases {
+                #expect(world.isUp(name) == (name != crashed), "\(name) after crashing \(crashed)")
+            }
+            world.restart(crashed)
+            #expect(ServiceName.allCases.allSatisfy(world.isUp))
+            world.shutdown()
+        }
+    }
 }

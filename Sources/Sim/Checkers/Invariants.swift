@@ -86,20 +86,27 @@ public enum Invariants {
 }
 
 /// One order's stream folded as the log is read: its state, and the view the read model must hold
-/// (nil once the stream is not a gapless sequence from version 1).
+/// (nil once the stream is not a gapless sequence from version 1). While the view holds, the state
+/// is the view's own (a view is the state plus a history), so each event is folded once.
 private struct StreamFold {
     let order: OrderID
-    var state: OrderState?
-    var view: OrderView?
+    private var separate: OrderState?
+    private(set) var view: OrderView?
+
+    var state: OrderState? { view?.state ?? separate }
 
     init(first event: RecordedEvent, order: OrderID) {
         self.order = order
-        OrderState.evolve(&state, event)
         view = OrderView(first: event)
+        if view == nil { OrderState.evolve(&separate, event) }
     }
 
     mutating func add(_ event: RecordedEvent) {
-        OrderState.evolve(&state, event)
-        if view?.apply(event) == false { view = nil }
+        if view != nil {
+            if view!.apply(event) { return }
+            separate = view!.state
+            view = nil
+        }
+        OrderState.evolve(&separate, event)
     }
 }

@@ -4,6 +4,7 @@ import Core
 /// stops the run at the first violation so the trace ends where things went wrong.
 final class StepChecker: SimFactObserver, @unchecked Sendable {
     private let log: LogModel
+    /// The last version of each stream that is not an order's (an order's is on its ``LogModel.Order``).
     private var lastVersion: [StreamID: Int64] = [:]
     private var lastPosition: Int64 = 0
     private(set) var violations: [Violation] = []
@@ -27,11 +28,12 @@ final class StepChecker: SimFactObserver, @unchecked Sendable {
                 fail("log-order", e.orderID, "global position \(e.globalPosition) after \(lastPosition)")
             }
             lastPosition = e.globalPosition
-            let due = Self.advance(&lastVersion[e.streamID, default: 0], to: e.streamVersion) + 1
-            if e.streamVersion != due {
-                fail("log-order", e.orderID, "stream \(e.streamID) got version \(e.streamVersion) where \(due) was due")
+            // An order's stream is followed on the log's own record of the order (one lookup).
+            guard let order = e.orderID, let facts = log.orders[order] else {
+                checkVersion(e, after: Self.advance(&lastVersion[e.streamID, default: 0], to: e.streamVersion))
+                continue
             }
-            guard let order = e.orderID, let facts = log.orders[order] else { continue }
+            checkVersion(e, after: Self.advance(&facts.checkedVersion, to: e.streamVersion))
             switch e.type {
             case .paymentDebited where facts.count(.paymentDebited) > 1:
                 fail("charged-once", order, "a second order-payment-debited")
@@ -45,6 +47,12 @@ final class StepChecker: SimFactObserver, @unchecked Sendable {
                 }
             default: break
             }
+        }
+    }
+
+    private func checkVersion(_ e: RecordedEvent, after last: Int64) {
+        if e.streamVersion != last + 1 {
+            fail("log-order", e.orderID, "stream \(e.streamID) got version \(e.streamVersion) where \(last + 1) was due")
         }
     }
 

@@ -99,7 +99,8 @@ public enum FaultKind: String, CaseIterable, Hashable, Sendable {
     case clockJump = "clock-jump"
 }
 
-/// The fault knobs of a running world. Wrappers and fakes read them on every call.
+/// The fault knobs of a running world. Wrappers and fakes read them on every call, so a set or
+/// table is asked whether it is empty before it is searched (most runs have no such fault on).
 public struct FaultState: Sendable {
     public var busDrop = 0.0
     public var busDuplicate = 0.0

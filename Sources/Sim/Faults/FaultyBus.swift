@@ -64,13 +64,13 @@ final class FaultyConsumer: BusConsumer, @unchecked Sendable {
                 }
             }
             if batch.isEmpty { continue }
-            if let slow = world.faults.state.slow[node] { try await world.clock.sleep(for: slow * batch.count) }
+            if !world.faults.state.slow.isEmpty, let slow = world.faults.state.slow[node] { try await world.clock.sleep(for: slow * batch.count) }
             return batch
         }
     }
 
     func commit(_ deliveries: [Delivery]) async throws {
-        if world.faults.state.crashBeforeCommit.remove(node) != nil {
+        if !world.faults.state.crashBeforeCommit.isEmpty, world.faults.state.crashBeforeCommit.remove(node) != nil {
             world.crash(node)
             throw CancellationError()
         }

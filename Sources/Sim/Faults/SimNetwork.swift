@@ -44,7 +44,7 @@ public final class SimNetwork: @unchecked Sendable {
     /// Carries one call from `node` (nil: a client outside the system) to `server` and back.
     func call<T>(from node: ServiceName?, to server: ServiceName, _ operation: () async throws -> T) async throws -> T {
         let caller = node?.rawValue ?? "client"
-        if let node, faults.state.partitioned.contains(node) {
+        if let node, !faults.state.partitioned.isEmpty, faults.state.partitioned.contains(node) {
             onLoss(caller, "partitioned")
             try await timeout(server)
         }
@@ -57,7 +57,7 @@ public final class SimNetwork: @unchecked Sendable {
             try await timeout(server)
         }
         let result = try await operation()
-        if let node, faults.state.crashBeforeReply.remove(node) != nil {
+        if let node, !faults.state.crashBeforeReply.isEmpty, faults.state.crashBeforeReply.remove(node) != nil {
             crash(node)
             throw CancellationError()
         }

@@ -52,36 +52,41 @@ final class JSONLines {
 
     func field(_ name: StaticString, _ value: String) {
         key(name)
-        var value = value
-        value.withUTF8 { utf8 in
-            // Ids and names need no escaping: copy them whole.
-            if !utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
-                reserve(utf8.count + 2)
-                put(UInt8(ascii: "\""))
-                put(utf8)
-                put(UInt8(ascii: "\""))
-                return
-            }
-            reserve(6 * utf8.count + 2)
-            put(UInt8(ascii: "\""))
-            for b in utf8 {
-                switch b {
-                case UInt8(ascii: "\""):
-                    put(0x5C)
-                    put(0x22)
-                case UInt8(ascii: "\\"):
-                    put(0x5C)
-                    put(0x5C)
-                case 0..<0x20:
-                    let hex: StaticString = "0123456789abcdef"
-                    hex.withUTF8Buffer { h in
-                        for c in [0x5C, UInt8(ascii: "u"), 0x30, 0x30, h[Int(b >> 4)], h[Int(b & 15)]] { put(c) }
-                    }
-                default: put(b)
-                }
-            }
-            put(UInt8(ascii: "\""))
+        // Read in place (a small string from the stack): no copy of the string, no retain.
+        if value.utf8.withContiguousStorageIfAvailable({ string($0) }) == nil {
+            var copy = value
+            copy.withUTF8 { string($0) }
         }
+    }
+
+    private func string(_ utf8: UnsafeBufferPointer<UInt8>) {
+        // Ids and names need no escaping: copy them whole.
+        if !utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+            reserve(utf8.count + 2)
+            put(UInt8(ascii: "\""))
+            put(utf8)
+            put(UInt8(ascii: "\""))
+            return
+        }
+        reserve(6 * utf8.count + 2)
+        put(UInt8(ascii: "\""))
+        for b in utf8 {
+            switch b {
+            case UInt8(ascii: "\""):
+                put(0x5C)
+                put(0x22)
+            case UInt8(ascii: "\\"):
+                put(0x5C)
+                put(0x5C)
+            case 0..<0x20:
+                let hex: StaticString = "0123456789abcdef"
+                hex.withUTF8Buffer { h in
+                    for c in [0x5C, UInt8(ascii: "u"), 0x30, 0x30, h[Int(b >> 4)], h[Int(b & 15)]] { put(c) }
+                }
+            default: put(b)
+            }
+        }
+        put(UInt8(ascii: "\""))
     }
 
     func field(_ name: StaticString, _ value: some BinaryInteger) {
@@ -105,17 +110,21 @@ final class JSONLines {
         reserve(20)
         if v < 0 { put(UInt8(ascii: "-")) }
         var n = v.magnitude
-        // Digits from the last, into a scratch buffer: division by a constant is a multiply.
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for the 20 digits of UInt64.max
-        withUnsafeMutableBytes(of: &digits) { scratch in
-            var i = scratch.count
-            repeat {
-                i -= 1
-                scratch[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: n % 10)
-                n /= 10
-            } while n > 0
-            put(UnsafeRawBufferPointer(rebasing: scratch[i...]))
+        // Count the digits, then write them from the last, in place (division by a constant is a
+        // multiply; no scratch buffer, no copy).
+        var digits = 1
+        var rest = n / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
         }
+        var i = count + digits
+        count = i
+        repeat {
+            i -= 1
+            base[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: n % 10)
+            n /= 10
+        } while n > 0
     }
 
     /// Makes room for `n` more bytes.
@@ -143,9 +152,5 @@ final class JSONLines {
         guard let start = bytes.baseAddress else { return }
         (base + count).update(from: start, count: bytes.count)
         count += bytes.count
-    }
-
-    @inline(__always) private func put(_ bytes: UnsafeRawBufferPointer) {
-        put(bytes.assumingMemoryBound(to: UInt8.self))
     }
 }

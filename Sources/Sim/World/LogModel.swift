@@ -10,9 +10,13 @@ public final class LogModel: SimFactObserver, @unchecked Sendable {
     public final class Order {
         /// The fold of the order's stream.
         public fileprivate(set) var state: OrderState?
-        /// When the order first reached each status, by the status's position in `allCases`.
-        fileprivate var reached = [Timestamp?](repeating: nil, count: OrderStatus.allCases.count)
+        /// When the order first reached each status, by the status's position in `allCases`
+        /// (inline: no allocation per order; a status past the end would trap at once).
+        fileprivate var reached = InlineArray<7, Timestamp?>(repeating: nil)
         fileprivate var counts = EventTypeCounts()
+        /// The stream version the step checker saw last: kept here so that checking an event
+        /// costs the checker no lookup of its own.
+        var checkedVersion: Int64 = 0
 
         /// When the order first reached `status`, if it did.
         public func reachedAt(_ status: OrderStatus) -> Timestamp? { reached[status.ordinal] }
@@ -60,9 +64,10 @@ public final class LogModel: SimFactObserver, @unchecked Sendable {
     }
 }
 
-/// A count per event type, in a fixed array rather than a dictionary.
+/// A count per event type, in a fixed inline array rather than a dictionary (a type past the end
+/// would trap at once).
 struct EventTypeCounts {
-    private var values = [Int](repeating: 0, count: EventType.allCases.count)
+    private var values = InlineArray<8, Int>(repeating: 0)
 
     subscript(type: EventType) -> Int {
         get { values[type.ordinal] }

@@ -13,9 +13,9 @@ public enum ServiceName: String, CaseIterable, Hashable, Sendable, Comparable {
 
     public static func < (l: Self, r: Self) -> Bool { l.rawValue < r.rawValue }
 
-    /// Hashes the case, not its name (every simulated call looks its nodes up).
-    public func hash(into hasher: inout Hasher) {
-        let ordinal = switch self {
+    /// The case's position in `allCases`: the index of the world's tables kept per node.
+    var ordinal: Int {
+        switch self {
         case .eventstore: 0
         case .orders: 1
         case .payments: 2
@@ -23,8 +23,10 @@ public enum ServiceName: String, CaseIterable, Hashable, Sendable, Comparable {
         case .orderquery1: 4
         case .orderquery2: 5
         }
-        hasher.combine(ordinal)
     }
+
+    /// Hashes the case, not its name.
+    public func hash(into hasher: inout Hasher) { hasher.combine(ordinal) }
 }
 
 /// Consumer-group names.
@@ -95,8 +97,9 @@ public final class SimWorld: @unchecked Sendable {
     private let faultRandom: SimRandom
     public let provider: SimPaymentProvider
     public let warehouse: SimWarehouse
-    private var nodes: [ServiceName: Node] = [:]
-    private var clocks: [ServiceName: SimClock] = [:]
+    /// By ``ServiceName/ordinal``: every simulated call asks whether its server is up.
+    private let nodes: [Node]
+    private let clocks: [SimClock]
     private(set) var orderService: OrderService<SimStoreClient>?
 
     public convenience init(_ configuration: WorldConfiguration) {
@@ -131,11 +134,9 @@ public final class SimWorld: @unchecked Sendable {
         checker.stop = { runtime.stop() }
         provider.onBalance = { checker.balance($0, is: $1) }
         warehouse.observer = trace
-        for name in ServiceName.allCases {
-            nodes[name] = Node(name: name)
-            clocks[name] = SimClock(runtime: runtime)
-        }
-        network.isUp = { [unowned self] in nodes[$0]?.up ?? false }
+        nodes = ServiceName.allCases.map(Node.init(name:))
+        clocks = ServiceName.allCases.map { _ in SimClock(runtime: runtime) }
+        network.isUp = { [unowned self] in nodes[$0.ordinal].up }
         network.onLoss = { caller, what in trace.lost(what, caller: caller) }
         network.crash = { [unowned self] in crash($0) }
     }
@@ -145,15 +146,15 @@ public final class SimWorld: @unchecked Sendable {
         for name in ServiceName.allCases { startNode(name) }
     }
 
-    public func isUp(_ name: ServiceName) -> Bool { nodes[name]!.up }
+    public func isUp(_ name: ServiceName) -> Bool { nodes[name.ordinal].up }
 
     /// A node's clock (clock faults move it).
-    public func clock(of name: ServiceName) -> SimClock { clocks[name]! }
+    public func clock(of name: ServiceName) -> SimClock { clocks[name.ordinal] }
 
     /// Crashes a node: its tasks are cancelled, its memory is gone, its group memberships expire
     /// after the session timeout.
     public func crash(_ name: ServiceName) {
-        let node = nodes[name]!
+        let node = nodes[name.ordinal]
         guard node.up else { return }
         node.up = false
         trace.fault("crash", node: name.rawValue)
@@ -168,7 +169,7 @@ public final class SimWorld: @unchecked Sendable {
 
     /// Restarts a crashed node with fresh memory.
     public func restart(_ name: ServiceName) {
-        guard !nodes[name]!.up else { return }
+        guard !nodes[name.ordinal].up else { return }
         trace.fault("restart", node: name.rawValue)
         startNode(name)
     }
@@ -178,7 +179,7 @@ public final class SimWorld: @unchecked Sendable {
         // Cancelling wakes the tasks that wait with a cancellation handler: they resume here.
         runtime.executor.hosting {
             for name in ServiceName.allCases {
-                let node = nodes[name]!
+                let node = nodes[name.ordinal]
                 node.cancelTasks()
                 node.up = false
             }
@@ -191,10 +192,10 @@ public final class SimWorld: @unchecked Sendable {
     }
 
     private func startNode(_ name: ServiceName) {
-        let node = nodes[name]!
+        let node = nodes[name.ordinal]
         node.up = true
         node.incarnation += 1
-        let clock = clocks[name]!
+        let clock = clocks[name.ordinal]
         let ids = random.split("ids-\(name.rawValue)-\(node.incarnation)")
         let member = "\(name.rawValue)#\(node.incarnation)"
         let client = SimStoreClient(store: store, network: network, caller: name)
@@ -264,7 +265,7 @@ public final class SimWorld: @unchecked Sendable {
         trace.injected(fault.kind.rawValue, detail: Scenario.show(.fault(fault, for: duration), currency: .eur))
         switch fault {
         case .busRebalance(let group): bus.forceRebalance(group: group)
-        case .clockJump(let name, let by): clocks[name]!.offset += by
+        case .clockJump(let name, let by): clocks[name.ordinal].offset += by
         default:
             faults.state.set(fault, on: true)
             if let duration {
@@ -284,7 +285,7 @@ public final class SimWorld: @unchecked Sendable {
 
     private func attemptPlace(_ command: PlaceOrder, attempt: Int,
                               done: @escaping (Result<PlaceOrderResult, CausewayError>) -> Void) {
-        let node = nodes[.orders]!
+        let node = nodes[ServiceName.orders.ordinal]
         let finish: (Result<PlaceOrderResult, CausewayError>) -> Void = { [self] result in
             if case .failure(let error) = result, error.isTransient, command.clientKey != nil, attempt < 5 {
                 runtime.schedule(at: runtime.now + .milliseconds(200 * attempt)) { [self] in
