@@ -39,7 +39,8 @@ public enum OrderDecider {
         }
         var total: Int64 = 0
         for (index, line) in command.lines.enumerated() {
-            let at = "item \(index + 1) (\(line.sku))"
+            // Where a problem is, worked out only when there is one.
+            var at: String { "item \(index + 1) (\(line.sku))" }
             guard line.quantity > 0 else {
                 throw CausewayError(.invalidArgument, "\(at): quantity must be positive (got \(line.quantity))")
             }

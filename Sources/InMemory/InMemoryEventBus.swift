@@ -41,11 +41,12 @@ public final class InMemoryEventBus: EventBus, Sendable {
         var partition: Int
         static func < (l: Self, r: Self) -> Bool { (l.topic, l.partition) < (r.topic, r.partition) }
     }
-    /// One partition's records. Reference types below are only touched under the state lock.
+    /// One partition's records. Reference types below are only touched under the state lock, so
+    /// their busiest fields go without runtime exclusivity checks.
     final class Log: @unchecked Sendable {
-        var records: [BusRecord] = []
+        @exclusivity(unchecked) var records: [BusRecord] = []
         /// How many of `records` consumers can see (the rest are still in flight).
-        var visible = 0
+        @exclusivity(unchecked) var visible = 0
         /// The member of each group that owns this partition, by group name: who to wake when a
         /// record becomes visible. Kept by ``rebalance(_:in:)``.
         var readers: [Reader] = [] {
@@ -69,8 +70,8 @@ public final class InMemoryEventBus: EventBus, Sendable {
     }
     final class Member: @unchecked Sendable {
         let name: String
-        var slots: [Slot] = []
-        var active = true
+        @exclusivity(unchecked) var slots: [Slot] = []
+        @exclusivity(unchecked) var active = true
         let waiters: Waiters
         init(name: String, wakesOnCancel: Bool) {
             self.name = name
@@ -80,9 +81,9 @@ public final class InMemoryEventBus: EventBus, Sendable {
     final class Group: @unchecked Sendable {
         let name: String
         var topics: Set<String>
-        var generation = 0
+        @exclusivity(unchecked) var generation = 0
         var members: [String: Member] = [:]
-        var committed: [TopicPartition: Int64] = [:]
+        @exclusivity(unchecked) var committed: [TopicPartition: Int64] = [:]
         init(name: String, topics: Set<String>) {
             self.name = name
             self.topics = topics
@@ -123,23 +124,24 @@ public final class InMemoryEventBus: EventBus, Sendable {
     public func publish(_ records: [BusRecord]) async throws {
         for record in records {
             let tp = TopicPartition(topic: record.topic, partition: partition(forKey: record.key))
-            let offset = state.withLock { s -> Int64 in
+            let (log, offset) = state.withLock { s -> (Log, Int64) in
                 let log = s.log(tp)
                 log.records.append(record)
-                return Int64(log.records.count - 1)
+                return (log, Int64(log.records.count - 1))
             }
             observer?.published(record, partition: tp.partition, offset: offset)
             if let scheduler, let latency = configuration.latency {
-                scheduler.after(latency()) { [self] in makeVisible(tp, through: offset) }
+                scheduler.after(latency()) { [self] in makeVisible(log, through: offset) }
             } else {
-                makeVisible(tp, through: offset)
+                makeVisible(log, through: offset)
             }
         }
     }
 
-    private func makeVisible(_ tp: TopicPartition, through offset: Int64) {
-        let toWake = state.withLock { s -> [Waiters] in
-            guard let log = s.logs[tp], Int64(log.visible) <= offset else { return [] }
+    /// A partition's log is never replaced, so the publication holds on to it until it lands.
+    private func makeVisible(_ log: Log, through offset: Int64) {
+        let toWake = state.withLock { _ -> [Waiters] in
+            guard Int64(log.visible) <= offset else { return [] }
             log.visible = Int(offset) + 1
             return log.wake
         }

@@ -5,8 +5,8 @@ import Core
 final class StepChecker: SimFactObserver, @unchecked Sendable {
     private let log: LogModel
     /// The last version of each stream that is not an order's (an order's is on its ``LogModel.Order``).
-    private var lastVersion: [StreamID: Int64] = [:]
-    private var lastPosition: Int64 = 0
+    @exclusivity(unchecked) private var lastVersion: [StreamID: Int64] = [:]
+    @exclusivity(unchecked) private var lastPosition: Int64 = 0
     private(set) var violations: [Violation] = []
     /// Supplies the time and the trace step of a violation, and stops the run.
     var now: () -> Timestamp = { .zero }

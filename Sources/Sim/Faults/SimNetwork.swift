@@ -1,9 +1,10 @@
 public import Core
 public import InMemory
 
-/// The fault knobs shared by every fault-injecting part of one world (simulator thread only).
+/// The fault knobs shared by every fault-injecting part of one world (simulator thread only, so
+/// without runtime exclusivity checks: every call and delivery reads them).
 public final class FaultBox: @unchecked Sendable {
-    public var state = FaultState()
+    @exclusivity(unchecked) public var state = FaultState()
     init() {}
 }
 
@@ -16,11 +17,11 @@ public final class SimNetwork: @unchecked Sendable {
     let random: SimRandom
     let faults: FaultBox
     /// One-way latency of a hop.
-    public var latency: ClosedRange<Duration> = .milliseconds(1)...(.milliseconds(3))
+    @exclusivity(unchecked) public var latency: ClosedRange<Duration> = .milliseconds(1)...(.milliseconds(3))
     /// How long a caller waits for a reply before it gives up with `timeout`.
-    public var callTimeout: Duration = .seconds(1)
+    @exclusivity(unchecked) public var callTimeout: Duration = .seconds(1)
     /// Whether a node is up; the world keeps it current.
-    var isUp: (ServiceName) -> Bool = { _ in true }
+    @exclusivity(unchecked) var isUp: (ServiceName) -> Bool = { _ in true }
     /// Records a lost message in the trace.
     var onLoss: (_ caller: String, _ what: String) -> Void = { _, _ in }
     /// Crashes a node (the crash-before-reply fault).
@@ -77,14 +78,15 @@ public struct SimStoreClient: EventStore {
     let network: SimNetwork
     let caller: ServiceName
 
-    private var faults: FaultState { network.faults.state }
+    /// The knobs, read where they are (a copy of them all would retain every table in them).
+    private var faults: FaultBox { network.faults }
 
     public func append(_ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion) async throws -> AppendResult {
         try await network.call(from: caller, to: .eventstore) {
-            if network.random.chance(faults.failWrites) {
+            if network.random.chance(faults.state.failWrites) {
                 throw CausewayError(.unavailable, "the event store failed the write")
             }
-            if network.random.chance(faults.timeoutWrites) {
+            if network.random.chance(faults.state.timeoutWrites) {
                 if network.random.chance(0.5) { _ = try await store.append(events, to: stream, expected: expected) }
                 try await network.clock.sleep(for: network.callTimeout)
                 throw CausewayError(.timeout, "the event store's write timed out")
@@ -95,7 +97,7 @@ public struct SimStoreClient: EventStore {
 
     private func read<T>(_ body: () async throws -> T) async throws -> T {
         try await network.call(from: caller, to: .eventstore) {
-            if network.random.chance(faults.failReads) {
+            if network.random.chance(faults.state.failReads) {
                 throw CausewayError(.unavailable, "the event store failed the read")
             }
             return try await body()

@@ -7,7 +7,8 @@ public protocol ProviderObserver: AnyObject {
 }
 
 /// The simulated payment provider: customer accounts with balances, idempotent charges and
-/// refunds by key, and behaviour a scenario controls (decline, latency, timeouts).
+/// refunds by key, and behaviour a scenario controls (decline, latency, timeouts). Only touched on
+/// the simulator thread, so its state goes without runtime exclusivity checks.
 public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
     public enum Mode: Hashable, Sendable {
         case normal
@@ -23,13 +24,13 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
     var faults: FaultBox?
     /// Told of every balance change (the non-negative balance checker).
     var onBalance: ((CustomerID, Int64) -> Void)?
-    public var mode: Mode = .normal
-    public var declined: Set<CustomerID> = []
-    public var latency: ClosedRange<Duration> = .milliseconds(2)...(.milliseconds(8))
+    @exclusivity(unchecked) public var mode: Mode = .normal
+    @exclusivity(unchecked) public var declined: Set<CustomerID> = []
+    @exclusivity(unchecked) public var latency: ClosedRange<Duration> = .milliseconds(2)...(.milliseconds(8))
     /// How long a caller waits before a call counts as timed out.
     public var callTimeout: Duration = .seconds(2)
     /// The provider's books (unknown customers are declined).
-    public private(set) var ledger = PaymentLedger(openingBalance: nil)
+    @exclusivity(unchecked) public private(set) var ledger = PaymentLedger(openingBalance: nil)
 
     init(clock: SimClock, random: SimRandom) {
         self.clock = clock
@@ -88,14 +89,15 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
     }
 }
 
-/// The simulated warehouse: stock per SKU, idempotent reservations and shipments by key.
+/// The simulated warehouse: stock per SKU, idempotent reservations and shipments by key (simulator
+/// thread only, without runtime exclusivity checks).
 public final class SimWarehouse: Warehouse, @unchecked Sendable {
     let clock: SimClock
     let random: SimRandom
     weak var observer: (any ProviderObserver)?
-    public var latency: ClosedRange<Duration> = .milliseconds(2)...(.milliseconds(8))
+    @exclusivity(unchecked) public var latency: ClosedRange<Duration> = .milliseconds(2)...(.milliseconds(8))
     /// The warehouse's books (SKUs never stocked have none).
-    public private(set) var ledger = StockLedger(openingStock: 0)
+    @exclusivity(unchecked) public private(set) var ledger = StockLedger(openingStock: 0)
 
     init(clock: SimClock, random: SimRandom) {
         self.clock = clock

@@ -7,7 +7,7 @@ public import Core
 public final class SimClock: TimeSource, @unchecked Sendable {
     private let runtime: SimRuntime
     /// How far this node's clock is off the simulator's true time.
-    public var offset: Duration = .zero
+    @exclusivity(unchecked) public var offset: Duration = .zero
 
     public init(runtime: SimRuntime) {
         self.runtime = runtime

@@ -4,19 +4,20 @@ public import Core
 /// folded state, when it reached each status, and how many events of each type it has.
 ///
 /// It sees every append of a run, so it is kept cheap: one dictionary lookup per event, each
-/// order's facts in one object changed in place, counts in arrays indexed by event type.
+/// order's facts in one object changed in place, counts in arrays indexed by event type, and no
+/// runtime exclusivity checks (it is only touched on the simulator thread).
 public final class LogModel: SimFactObserver, @unchecked Sendable {
     /// What the log says about one order.
     public final class Order {
         /// The fold of the order's stream.
-        public fileprivate(set) var state: OrderState?
+        @exclusivity(unchecked) public fileprivate(set) var state: OrderState?
         /// When the order first reached each status, by the status's position in `allCases`
         /// (inline: no allocation per order; a status past the end would trap at once).
-        fileprivate var reached = InlineArray<7, Timestamp?>(repeating: nil)
-        fileprivate var counts = EventTypeCounts()
+        @exclusivity(unchecked) fileprivate var reached = InlineArray<7, Timestamp?>(repeating: nil)
+        @exclusivity(unchecked) fileprivate var counts = EventTypeCounts()
         /// The stream version the step checker saw last: kept here so that checking an event
         /// costs the checker no lookup of its own.
-        var checkedVersion: Int64 = 0
+        @exclusivity(unchecked) var checkedVersion: Int64 = 0
 
         /// When the order first reached `status`, if it did.
         public func reachedAt(_ status: OrderStatus) -> Timestamp? { reached[status.ordinal] }
@@ -26,10 +27,10 @@ public final class LogModel: SimFactObserver, @unchecked Sendable {
     }
 
     /// Every order with at least one event.
-    public private(set) var orders: [OrderID: Order] = [:]
-    private var counts = EventTypeCounts()
+    @exclusivity(unchecked) public private(set) var orders: [OrderID: Order] = [:]
+    @exclusivity(unchecked) private var counts = EventTypeCounts()
     /// Whether each global position was published to the bus (index: position).
-    private var published: [Bool] = [false]
+    @exclusivity(unchecked) private var published: [Bool] = [false]
 
     /// How many events of `type` the whole log holds.
     public func count(_ type: EventType) -> Int { counts[type] }

@@ -60,14 +60,14 @@ public struct WorldConfiguration: Sendable {
 public final class SimWorld: @unchecked Sendable {
     final class Node {
         let name: ServiceName
-        var up = false
+        @exclusivity(unchecked) var up = false
         var incarnation = 0
         /// The node's own loops, for as long as the node is up.
         var tasks: [Task<Void, Never>] = []
         /// Client requests the node is serving, by number; each leaves when it ends, so a finished
         /// request's task (and the memory its runtime keeps for it) is not held for the whole run.
-        var requests: [Int: Task<Void, Never>] = [:]
-        var nextRequest = 0
+        @exclusivity(unchecked) var requests: [Int: Task<Void, Never>] = [:]
+        @exclusivity(unchecked) var nextRequest = 0
         var members: [(group: String, member: String)] = []
         init(name: ServiceName) { self.name = name }
 
