@@ -1,8 +1,9 @@
 public import Core
 import Synchronization
 
-/// Sees what happens on an in-memory bus (the simulator's trace and checkers).
-public protocol EventBusObserver: Sendable {
+/// Sees what happens on an in-memory bus (the simulator's trace and checkers). A class, so that
+/// holding and calling one costs a plain reference.
+public protocol EventBusObserver: AnyObject, Sendable {
     func published(_ record: BusRecord, partition: Int, offset: Int64)
     func delivered(_ delivery: Delivery, group: String, member: String)
     func committed(group: String, member: String, topic: String, partition: Int, offset: Int64)

@@ -1,8 +1,9 @@
 public import Core
 import Synchronization
 
-/// Sees every append of an in-memory store, in order (the simulator's trace and checkers).
-public protocol EventStoreObserver: Sendable {
+/// Sees every append of an in-memory store, in order (the simulator's trace and checkers). A class,
+/// so that holding and calling one costs a plain reference.
+public protocol EventStoreObserver: AnyObject, Sendable {
     func appended(_ events: [RecordedEvent])
 }
 

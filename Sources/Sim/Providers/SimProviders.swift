@@ -20,7 +20,9 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
 
     let clock: SimClock
     let random: SimRandom
-    weak var observer: (any ProviderObserver)?
+    /// The trace (held strongly: a weak reference would give the trace a side table, and every
+    /// reference count change of it would take the runtime's slow path).
+    var observer: (any ProviderObserver)?
     var faults: FaultBox?
     /// Told of every balance change (the non-negative balance checker).
     var onBalance: ((CustomerID, Int64) -> Void)?
@@ -94,7 +96,7 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
 public final class SimWarehouse: Warehouse, @unchecked Sendable {
     let clock: SimClock
     let random: SimRandom
-    weak var observer: (any ProviderObserver)?
+    var observer: (any ProviderObserver)?
     @exclusivity(unchecked) public var latency: ClosedRange<Duration> = .milliseconds(2)...(.milliseconds(8))
     /// The warehouse's books (SKUs never stocked have none).
     @exclusivity(unchecked) public private(set) var ledger = StockLedger(openingStock: 0)
