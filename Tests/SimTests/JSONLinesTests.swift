@@ -40,4 +40,27 @@ import Testing
         #expect(written.allSatisfy { $0.hasSuffix("\"s\":\"\(long)\"}") })
         #expect(written[49].hasPrefix("{\"i\":49,"))
     }
+
+    /// The word-at-a-time scan finds a character that needs escaping at every position of strings
+    /// of every length around its word size, and finds none in plain ones (bytes up to 0xFF).
+    @Test func findsEveryCharacterThatNeedsEscaping() {
+        func scan(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBufferPointer { JSONLines.needsEscaping($0) } }
+        for length in 0...40 {
+            var plain: [UInt8] = []
+            for i in 0..<length {
+                let byte = UInt8(0x20 + (i * 37) % 0xE0)
+                plain.append(byte == 0x22 || byte == 0x5C ? 0x41 : byte)
+            }
+            #expect(!scan(plain), "length \(length)")
+            for position in 0..<length {
+                for special: UInt8 in [0x00, 0x0A, 0x1F, 0x22, 0x5C] {
+                    var bytes = plain
+                    bytes[position] = special
+                    #expect(scan(bytes), "length \(length), \(special) at \(position)")
+                }
+            }
+        }
+        // The neighbours of the special bytes are plain.
+        #expect(!scan([0x20, 0x21, 0x23, 0x5B, 0x5D, 0x7F, 0x80, 0xFF, 0x20]))
+    }
 }

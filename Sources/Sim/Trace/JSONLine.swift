@@ -23,15 +23,17 @@ final class JSONLines {
     /// Starts a line.
     func begin() {
         reserve(1)
-        put(UInt8(ascii: "{"))
+        base[count] = UInt8(ascii: "{")
+        count += 1
         fieldsInLine = 0
     }
 
     /// Ends the line.
     func end() {
         reserve(2)
-        put(UInt8(ascii: "}"))
-        put(UInt8(ascii: "\n"))
+        base[count] = UInt8(ascii: "}")
+        base[count + 1] = UInt8(ascii: "\n")
+        count += 2
     }
 
     /// Hands over what was written and starts empty (keeping the capacity).
@@ -42,12 +44,7 @@ final class JSONLines {
 
     func field(_ name: StaticString, _ value: StaticString) {
         key(name)
-        value.withUTF8Buffer { utf8 in
-            reserve(utf8.count + 2)
-            put(UInt8(ascii: "\""))
-            put(utf8)
-            put(UInt8(ascii: "\""))
-        }
+        value.withUTF8Buffer { quoted($0) }
     }
 
     func field(_ name: StaticString, _ value: String) {
@@ -59,13 +56,48 @@ final class JSONLines {
         }
     }
 
+    func field(_ name: StaticString, _ value: some BinaryInteger) {
+        key(name)
+        appendInteger(Int64(value))
+    }
+
+    // Each write below reserves room for all it writes, then writes through a local cursor and
+    // stores the count once: a byte stored through the buffer could be the count itself as far
+    // as the compiler knows, so writing through `count` would reload it after every byte.
+
+    private func key(_ key: StaticString) {
+        let name = key.utf8Start, n = key.utf8CodeUnitCount
+        reserve(n + 4)
+        var p = base + count
+        if fieldsInLine > 0 {
+            p.pointee = UInt8(ascii: ",")
+            p += 1
+        }
+        fieldsInLine += 1
+        p.pointee = UInt8(ascii: "\"")
+        p += 1
+        p.update(from: name, count: n)
+        p += n
+        p[0] = UInt8(ascii: "\"")
+        p[1] = UInt8(ascii: ":")
+        count = p + 2 - base
+    }
+
+    /// `utf8` in quotes, as it is (it needs no escaping).
+    private func quoted(_ utf8: UnsafeBufferPointer<UInt8>) {
+        let n = utf8.count
+        reserve(n + 2)
+        let p = base + count
+        p.pointee = UInt8(ascii: "\"")
+        if let start = utf8.baseAddress { (p + 1).update(from: start, count: n) }
+        p[n + 1] = UInt8(ascii: "\"")
+        count += n + 2
+    }
+
     private func string(_ utf8: UnsafeBufferPointer<UInt8>) {
         // Ids and names need no escaping: copy them whole.
-        if !utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
-            reserve(utf8.count + 2)
-            put(UInt8(ascii: "\""))
-            put(utf8)
-            put(UInt8(ascii: "\""))
+        if !Self.needsEscaping(utf8) {
+            quoted(utf8)
             return
         }
         reserve(6 * utf8.count + 2)
@@ -89,26 +121,38 @@ final class JSONLines {
         put(UInt8(ascii: "\""))
     }
 
-    func field(_ name: StaticString, _ value: some BinaryInteger) {
-        key(name)
-        appendInteger(Int64(value))
-    }
-
-    private func key(_ key: StaticString) {
-        key.withUTF8Buffer { utf8 in
-            reserve(utf8.count + 4)
-            if fieldsInLine > 0 { put(UInt8(ascii: ",")) }
-            fieldsInLine += 1
-            put(UInt8(ascii: "\""))
-            put(utf8)
-            put(UInt8(ascii: "\""))
-            put(UInt8(ascii: ":"))
+    /// Whether any byte is a control character, a quote or a backslash. Eight bytes at a time:
+    /// a byte below 0x20, or one that XORs to zero with `"` or `\`, sets its top bit in the word
+    /// tests below (exact as a yes-or-no answer); the last word may overlap the one before.
+    static func needsEscaping(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let start = utf8.baseAddress else { return false }
+        let n = utf8.count
+        guard n >= 8 else {
+            for b in utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return true }
+            return false
         }
+        let raw = UnsafeRawPointer(start)
+        let ones: UInt64 = 0x0101_0101_0101_0101, tops: UInt64 = 0x8080_8080_8080_8080
+        func special(_ x: UInt64) -> Bool {
+            let quote = x ^ (ones &* UInt64(UInt8(ascii: "\""))), backslash = x ^ (ones &* UInt64(UInt8(ascii: "\\")))
+            let control = (x &- ones &* 0x20) & ~x
+            return (control | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & tops != 0
+        }
+        var i = 0
+        while i + 8 < n {
+            if special(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { return true }
+            i += 8
+        }
+        return special(raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self))
     }
 
     private func appendInteger(_ v: Int64) {
         reserve(20)
-        if v < 0 { put(UInt8(ascii: "-")) }
+        var p = base + count
+        if v < 0 {
+            p.pointee = UInt8(ascii: "-")
+            p += 1
+        }
         var n = v.magnitude
         // Count the digits, then write them from the last, in place (division by a constant is a
         // multiply; no scratch buffer, no copy).
@@ -118,11 +162,11 @@ final class JSONLines {
             digits += 1
             rest /= 10
         }
-        var i = count + digits
-        count = i
+        p += digits
+        count = p - base
         repeat {
-            i -= 1
-            base[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: n % 10)
+            p -= 1
+            p.pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: n % 10)
             n /= 10
         } while n > 0
     }
@@ -141,16 +185,9 @@ final class JSONLines {
         capacity = newCapacity
     }
 
-    /// Writes one byte; room was reserved.
+    /// Writes one byte; room was reserved (the escaping path only).
     @inline(__always) private func put(_ byte: UInt8) {
         base[count] = byte
         count += 1
-    }
-
-    /// Writes bytes; room was reserved.
-    @inline(__always) private func put(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let start = bytes.baseAddress else { return }
-        (base + count).update(from: start, count: bytes.count)
-        count += bytes.count
     }
 }
