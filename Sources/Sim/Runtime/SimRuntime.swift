@@ -131,9 +131,13 @@ extension SimRuntime {
     /// switch.
     actor Host {
         let executor: SimExecutor
-        nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+        /// Worked out once: the runtime asks for it at every switch to the host.
+        nonisolated let unownedExecutor: UnownedSerialExecutor
 
-        init(executor: SimExecutor) { self.executor = executor }
+        init(executor: SimExecutor) {
+            self.executor = executor
+            unownedExecutor = executor.asUnownedSerialExecutor()
+        }
 
         /// Starts a task isolated to the host (the closure uses `self`, so it is isolated to it).
         func start(_ body: Body) -> Task<Void, Never> {
