@@ -6,10 +6,13 @@ public protocol TimeSource: Sendable {
     /// Suspends until `deadline`. Throws `CancellationError` (or a ``CausewayError`` with code
     /// `cancelled`) when the task is cancelled.
     func sleep(until deadline: Timestamp) async throws
+    /// Suspends for `duration`. A requirement (with a default) so that a clock can suspend in
+    /// one call: the simulator's sleeps are the most common suspension of a run.
+    func sleep(for duration: Duration) async throws
 }
 
 extension TimeSource {
-    /// Suspends for `duration`.
+    /// Suspends until `now() + duration`.
     public func sleep(for duration: Duration) async throws {
         try await sleep(until: now() + duration)
     }

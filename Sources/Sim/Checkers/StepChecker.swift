@@ -28,8 +28,9 @@ final class StepChecker: SimFactObserver, @unchecked Sendable {
                 fail("log-order", e.orderID, "global position \(e.globalPosition) after \(lastPosition)")
             }
             lastPosition = e.globalPosition
-            // An order's stream is followed on the log's own record of the order (one lookup).
-            guard let order = e.orderID, let facts = log.orders[order] else {
+            // An order's stream is followed on the log's own record of the order, which the log
+            // has at hand (it has just folded the event in).
+            guard let order = e.orderID, let facts = log.order(order) else {
                 checkVersion(e, after: Self.advance(&lastVersion[e.streamID, default: 0], to: e.streamVersion))
                 continue
             }

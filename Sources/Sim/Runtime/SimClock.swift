@@ -16,11 +16,20 @@ public final class SimClock: TimeSource, @unchecked Sendable {
     public func now() -> Timestamp { runtime.now + offset }
 
     public func sleep(until deadline: Timestamp) async throws {
+        try await sleep(untilTrue: deadline + (.zero - offset))
+    }
+
+    public func sleep(for duration: Duration) async throws {
+        try await sleep(untilTrue: runtime.now + duration)
+    }
+
+    /// Suspends until the simulator's true time reaches `deadline`.
+    @inline(__always)
+    private func sleep(untilTrue deadline: Timestamp) async throws {
         try Task.checkCancellation()
-        let trueDeadline = deadline + (.zero - offset)
         let runtime = self.runtime
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-            runtime.resume(continuation, at: trueDeadline)
+            runtime.resume(continuation, at: deadline)
         }
         try Task.checkCancellation()
     }

@@ -40,17 +40,27 @@ public final class LogModel: SimFactObserver, @unchecked Sendable {
         position >= 0 && position < published.count && published[Int(position)]
     }
 
+    /// The order of the last event folded in: an append's observers ask for it right after.
+    @exclusivity(unchecked) private var last: (id: OrderID, order: Order)?
+
+    /// The facts of order `id`, if it has any events.
+    func order(_ id: OrderID) -> Order? {
+        if let last, last.id == id { return last.order }
+        return orders[id]
+    }
+
     func appended(_ events: [RecordedEvent], at now: Timestamp) {
         for e in events {
             counts[e.type] += 1
             guard let id = e.orderID else { continue }
             let order: Order
-            if let known = orders[id] {
+            if let known = self.order(id) {
                 order = known
             } else {
                 order = Order()
                 orders[id] = order
             }
+            last = (id, order)
             OrderState.evolve(&order.state, e)
             if let status = order.state?.status, order.reached[status.ordinal] == nil { order.reached[status.ordinal] = now }
             order.counts[e.type] += 1
