@@ -47,11 +47,13 @@ public struct ConsumerLoop<Handler: EventHandler>: Sendable {
 
     /// Runs until the consumer is closed or the task is cancelled.
     public func run() async throws {
-        let interests = handler.interests
+        // One bit per event type, by its ordinal: a delivery is checked without hashing.
+        precondition(EventType.allCases.count <= UInt64.bitWidth, "more event types than bits in a mask")
+        let interests = handler.interests.reduce(UInt64(0)) { $0 | 1 << UInt64($1.ordinal) }
         while true {
             let batch = try await consumer.poll(max: batchSize)
             if batch.isEmpty { return }
-            for delivery in batch where interests.contains(delivery.event.type) {
+            for delivery in batch where interests & 1 << UInt64(delivery.event.type.ordinal) != 0 {
                 do {
                     try await retry.run(clock: clock) { try await handler.handle(delivery) }
                 } catch is CancellationError {

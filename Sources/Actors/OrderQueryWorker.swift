@@ -28,11 +28,13 @@ public actor OrderQueryWorker<Store: EventStore, Views: ReadModelStore>: EventHa
         let event = delivery.event
         guard let order = event.orderID else { return }
         while true {
-            let current = try await views.view(of: order)
+            // The view is changed where it is (`apply` leaves it as it was unless the event is
+            // the next version), not copied into a second one.
+            var current = try await views.view(of: order)
             let currentVersion = current?.version ?? 0
             if event.streamVersion <= currentVersion { return }
-            var next: OrderView?
-            if var current, current.apply(event) {
+            let next: OrderView?
+            if current != nil, current!.apply(event) {
                 next = current
             } else if current == nil, event.streamVersion == 1 {
                 next = OrderView(first: event)
