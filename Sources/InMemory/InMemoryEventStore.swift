@@ -14,7 +14,9 @@ public final class InMemoryEventStore: EventStore, Sendable {
     struct Stream {
         /// The order the stream belongs to, worked out once.
         let orderID: OrderID?
-        var events: [Int] = []  // indexes into log
+        /// The stream's events in order (the log holds them too): reading a whole stream hands
+        /// this array over as it is.
+        var events: [RecordedEvent]
     }
     struct State {
         var log: [RecordedEvent] = []
@@ -50,9 +52,8 @@ public final class InMemoryEventStore: EventStore, Sendable {
                 preconditionFailure("an id that is taken is a retry or a conflict")
             }
             let slot = s.streams.index(forKey: stream)
-            let existing = slot.map { s.streams.values[$0] }
-            let actual = Int64(existing?.events.count ?? 0)
-            let orderID = existing.map(\.orderID) ?? stream.orderID
+            let actual = slot.map { Int64(s.streams.values[$0].events.count) } ?? 0
+            let orderID = slot.map { s.streams.values[$0].orderID } ?? stream.orderID
             switch expected {
             case .any: break
             case .noStream where actual == 0: break
@@ -65,7 +66,6 @@ public final class InMemoryEventStore: EventStore, Sendable {
             }
             var written: [RecordedEvent] = []
             written.reserveCapacity(events.count)
-            let first = s.log.count
             for (i, e) in events.enumerated() {
                 let recorded = RecordedEvent(
                     eventID: e.eventID, streamID: stream, streamVersion: actual + Int64(i) + 1,
@@ -76,9 +76,9 @@ public final class InMemoryEventStore: EventStore, Sendable {
                 written.append(recorded)
             }
             if let slot {
-                s.streams.values[slot].events.append(contentsOf: first..<s.log.count)
+                s.streams.values[slot].events.append(contentsOf: written)
             } else {
-                s.streams[stream] = Stream(orderID: orderID, events: Array(first..<s.log.count))
+                s.streams[stream] = Stream(orderID: orderID, events: written)
             }
             let result = AppendResult(lastVersion: written.last!.streamVersion, firstPosition: written.first!.globalPosition,
                                       lastPosition: written.last!.globalPosition, wasDuplicate: false)
@@ -134,19 +134,20 @@ public final class InMemoryEventStore: EventStore, Sendable {
     {
         guard limit > 0 else { throw CausewayError(.invalidArgument, "limit must be positive (got \(limit))") }
         return state.withLock { s in
-            guard let indexes = s.streams[stream]?.events, !indexes.isEmpty else { return [] }
-            let count = Int64(indexes.count)
+            guard let events = s.streams[stream]?.events, !events.isEmpty else { return [] }
+            let count = Int64(events.count)
             switch direction {
             case .forwards:
                 let start = max(version, 1)
                 guard start <= count else { return [] }
                 let end = Int64(min(Int(count), Int(start - 1) + min(limit, Int(count))))
-                return indexes[Int(start - 1)..<Int(end)].map { s.log[$0] }
+                if start == 1, end == count { return events }  // the whole stream: no copy
+                return Array(events[Int(start - 1)..<Int(end)])
             case .backwards:
                 let start = min(version, count)
                 guard start >= 1 else { return [] }
                 let end = max(1, start - Int64(min(limit, Int(count))) + 1)
-                return stride(from: start, through: end, by: -1).map { s.log[indexes[Int($0 - 1)]] }
+                return stride(from: start, through: end, by: -1).map { events[Int($0 - 1)] }
             }
         }
     }
