@@ -68,7 +68,9 @@ final class FaultyConsumer: BusConsumer, @unchecked Sendable {
                 }
             }
             if batch.isEmpty { continue }
-            if !world.faults.state.slow.isEmpty, let slow = world.faults.state.slow[node] { try await world.clock.sleep(for: slow * batch.count) }
+            if !world.faults.state.slow.isEmpty, let slow = world.faults.state.slow[node] {
+                try await world.clock.sleep(for: slow * batch.count)
+            }
             return batch
         }
     }
