@@ -48,8 +48,7 @@ public final class InMemoryEventStore: EventStore, Sendable {
             // Every append is a few lookups in tables as large as the log, so each is done once:
             // the ids are claimed as they are checked, and the stream is found by index.
             guard Self.claim(events, at: s.log.count, in: &s.eventIndex) else {
-                if let duplicate = try Self.retriedAppend(events, stream: stream, state: s) { return (duplicate, []) }
-                preconditionFailure("an id that is taken is a retry or a conflict")
+                return (try Self.retriedAppend(events, stream: stream, state: s), [])
             }
             let slot = s.streams.index(forKey: stream)
             let actual = slot.map { Int64(s.streams.values[$0].events.count) } ?? 0
@@ -107,16 +106,12 @@ public final class InMemoryEventStore: EventStore, Sendable {
         return true
     }
 
-    /// The original result if `events` repeats an earlier append exactly; throws if it reuses ids
-    /// inconsistently; nil if the ids are new.
+    /// For an append some of whose ids are taken (``claim(_:at:in:)`` refused it): the original
+    /// result if it repeats an earlier append exactly; throws if it reuses ids inconsistently.
     private static func retriedAppend(
         _ events: [NewEvent], stream: StreamID, state s: State
-    ) throws(CausewayError) -> AppendResult? {
-        // The common case, new ids, without building anything.
-        if events.allSatisfy({ s.eventIndex[$0.eventID] == nil }) { return nil }
-        let found = events.map { s.eventIndex[$0.eventID] }
-        if found.allSatisfy({ $0 == nil }) { return nil }
-        let indexes = found.compactMap { $0 }
+    ) throws(CausewayError) -> AppendResult {
+        let indexes = events.compactMap { s.eventIndex[$0.eventID] }
         let consistent = indexes.count == events.count
             && zip(indexes, events).allSatisfy { s.log[$0].streamID == stream && s.log[$0].event == $1.event }
             && zip(indexes, indexes.dropFirst()).allSatisfy { $1 == $0 + 1 || s.log[$1].streamVersion == s.log[$0].streamVersion + 1 }
