@@ -1,0 +1,52 @@
+@testable import Core
+import Testing
+
+@Suite struct IdentifierHashTests {
+    /// Ids of every length up to past two words, differing in one byte at every position.
+    private var ids: [String] {
+        (0...40).flatMap { length -> [String] in
+            let base = String(repeating: "a", count: length)
+            return [base] + (0..<length).map { i in
+                var bytes = Array(base.utf8)
+                bytes[i] = UInt8(ascii: "b")
+                return String(decoding: bytes, as: UTF8.self)
+            }
+        }
+    }
+
+    @Test func equalIdsHashEquallyAndDifferentOnesApart() {
+        let all = ids
+        // The same text built another way (a native copy, not a literal) hashes the same.
+        for raw in all {
+            let copy = String(decoding: Array(raw.utf8), as: UTF8.self)
+            #expect(OrderID(unchecked: raw) == OrderID(unchecked: copy))
+            #expect(OrderID(unchecked: raw).hashValue == OrderID(unchecked: copy).hashValue)
+            #expect(OrderID(unchecked: raw)._rawHashValue(seed: 42) == OrderID(unchecked: copy)._rawHashValue(seed: 42))
+        }
+        // One byte of difference anywhere, or one byte more, changes the hash.
+        let hashes = Set(all.map { StreamID(unchecked: $0)._rawHashValue(seed: 7) })
+        #expect(hashes.count == all.count)
+        // The seed changes it too.
+        #expect(EventID(unchecked: "e1")._rawHashValue(seed: 1) != EventID(unchecked: "e1")._rawHashValue(seed: 2))
+    }
+
+    @Test func tablesKeyedByIdsFindEveryKey() {
+        var table: [CustomerID: Int] = [:]
+        for (i, raw) in ids.enumerated() { table[CustomerID(unchecked: raw)] = i }
+        for (i, raw) in ids.enumerated() { #expect(table[CustomerID(unchecked: String(decoding: Array(raw.utf8), as: UTF8.self))] == i) }
+        #expect(table[CustomerID(unchecked: "zz")] == nil)
+    }
+
+    @Test func anIdThatIsNotASCIIStillKeepsEqualityAndHashingInStep() {
+        // U+212A KELVIN SIGN is canonically equal to "K" as a string, but as ids they differ
+        // (an id is its bytes), so neither may stand for the other in a table.
+        let kelvin = SKU(unchecked: "\u{212A}"), k = SKU(unchecked: "K")
+        #expect(kelvin != k)
+        let table: [SKU: Int] = [k: 1, kelvin: 2]
+        #expect(table.count == 2 && table[k] == 1 && table[kelvin] == 2)
+        // Two spellings of "é" are equal strings of equal length in UTF-8 only when composed the
+        // same way; equal ones hash equally.
+        let composed = SKU(unchecked: "caf\u{E9}"), again = SKU(unchecked: String("caf\u{E9}".unicodeScalars.map(Character.init)))
+        #expect(composed == again && composed.hashValue == again.hashValue)
+    }
+}
