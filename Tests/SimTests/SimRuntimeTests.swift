@@ -35,6 +35,29 @@ import Glibc
         #expect(runtime.now == .zero + .milliseconds(20))
     }
 
+    @Test func aCancelledSleeperEndsAtItsTimerAndACancelledTaskDoesNotSleep() {
+        let runtime = SimRuntime(random: SimRandom(seed: 2))
+        let clock = SimClock(runtime: runtime)
+        let record = Record()
+        let sleeper = runtime.spawn {
+            do {
+                try await clock.sleep(for: .milliseconds(50))
+                record.order.append("woke")
+            } catch is CancellationError {
+                record.order.append("cancelled at \(clock.now().millis)")
+            } catch {
+                record.order.append("\(error)")
+            }
+            // Already cancelled: the next sleep throws at once, without waiting for a timer.
+            let before = clock.now()
+            let threw = (try? await clock.sleep(for: .seconds(5))) == nil
+            record.order.append("again \(threw) after \((clock.now() - before).components.seconds)s")
+        }
+        runtime.schedule(at: .zero + .milliseconds(10)) { sleeper.cancel() }
+        #expect(runtime.run(until: .zero + .seconds(60)))
+        #expect(record.order == ["cancelled at 50", "again true after 0s"])
+    }
+
     @Test func aGenericJobStartedDuringARunRunsInItOnTheSimulatorThread() {
         let runtime = SimRuntime(random: SimRandom(seed: 1))
         let record = Record()

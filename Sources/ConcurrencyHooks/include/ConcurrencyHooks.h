@@ -12,4 +12,16 @@ static inline void *_Nullable *_Nonnull causeway_enqueueGlobalHookSlot(void) {
     return &swift_task_enqueueGlobal_hook;
 }
 
+/// The running task and whether it is cancelled: the runtime's own entry points (declared in its
+/// Concurrency.h), called without the retain and release of the task that
+/// `Task.checkCancellation()` makes on every call. The simulated clock asks twice per sleep.
+__attribute__((swiftcall)) extern void *_Nullable swift_task_getCurrent(void);
+__attribute__((swiftcall)) extern _Bool swift_task_isCancelled(void *_Nonnull task);
+
+/// Whether the task running on this thread is cancelled (false outside a task).
+static inline _Bool causeway_currentTaskIsCancelled(void) {
+    void *task = swift_task_getCurrent();
+    return task != 0 && swift_task_isCancelled(task);
+}
+
 #endif

@@ -1,3 +1,4 @@
+import ConcurrencyHooks
 public import Core
 
 /// A node's view of virtual time. Sleeping registers a timer. A cancelled task (its node
@@ -26,12 +27,12 @@ public final class SimClock: TimeSource, @unchecked Sendable {
     /// Suspends until the simulator's true time reaches `deadline`.
     @inline(__always)
     private func sleep(untilTrue deadline: Timestamp) async throws {
-        try Task.checkCancellation()
+        if causeway_currentTaskIsCancelled() { throw CancellationError() }
         let runtime = self.runtime
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
             runtime.resume(continuation, at: deadline)
         }
-        try Task.checkCancellation()
+        if causeway_currentTaskIsCancelled() { throw CancellationError() }
     }
 }
 

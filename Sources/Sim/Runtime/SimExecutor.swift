@@ -111,7 +111,8 @@ extension SimExecutor {
             previous = slot.pointee
             slot.pointee = { job, original in
                 if let host = pthread_getspecific(key) {
-                    Unmanaged<SimExecutor>.fromOpaque(host).takeUnretainedValue().add(job)
+                    // The thread's run holds the executor: no retain and release per job.
+                    Unmanaged<SimExecutor>.fromOpaque(host)._withUnsafeGuaranteedRef { $0.add(job) }
                 } else if let previous {
                     previous(job, original)
                 } else {
