@@ -28,21 +28,11 @@ public actor OrderQueryWorker<Store: EventStore, Views: ReadModelStore>: EventHa
         let event = delivery.event
         guard let order = event.orderID else { return }
         while true {
-            // The view is changed where it is (`apply` leaves it as it was unless the event is
-            // the next version), not copied into a second one.
-            var current = try await views.view(of: order)
-            let currentVersion = current?.version ?? 0
-            if event.streamVersion <= currentVersion { return }
-            let next: OrderView?
-            if current != nil, current!.apply(event) {
-                next = current
-            } else if current == nil, event.streamVersion == 1 {
-                next = OrderView(first: event)
-            } else {
-                next = try await catchUp(current, order: order)
-            }
-            guard let next else { return }
-            if try await views.save(next, replacingVersion: currentVersion) { return }
+            // The next version (nearly every delivery) is applied by the store, where the view
+            // is; a gap is filled from the log and written compare-and-set.
+            guard case .behind(let current) = try await views.apply(event, to: order) else { return }
+            guard let next = try await catchUp(current, order: order) else { return }
+            if try await views.save(next, replacingVersion: current?.version ?? 0) { return }
         }
     }
 

@@ -19,6 +19,22 @@ public final class InMemoryReadModel: ReadModelStore, Sendable {
         }
     }
 
+    /// Applies the event to the stored view itself: one lookup, no copy of the view.
+    public func apply(_ event: RecordedEvent, to order: OrderID) async throws -> ReadModelApply {
+        views.withLock { all in
+            guard let slot = all.index(forKey: order) else {
+                guard event.streamVersion == 1 else { return .behind(nil) }
+                guard let first = OrderView(first: event) else { return .skipped }
+                all[order] = first
+                return .applied
+            }
+            let version = all.values[slot].version
+            if event.streamVersion <= version { return .skipped }
+            if all.values[slot].apply(event) { return .applied }
+            return .behind(all.values[slot])
+        }
+    }
+
     public func list(_ query: OrderQuery) async throws -> [OrderView] {
         views.withLock { all in
             all.values

@@ -176,8 +176,17 @@ final class FakeWarehouse: Warehouse {
         #expect(try await writer.load(b)?.status == .cancelled)
     }
 
-    @Test func queryWorkerSkipsDuplicatesAndFillsGaps() async throws {
-        let views = InMemoryReadModel()
+    @Test(arguments: [false, true])
+    func queryWorkerSkipsDuplicatesAndFillsGaps(compareAndSetOnly: Bool) async throws {
+        let memory = InMemoryReadModel()
+        if compareAndSetOnly {
+            try await checkQueryWorker(CompareAndSetReadModel(inner: memory))
+        } else {
+            try await checkQueryWorker(memory)
+        }
+    }
+
+    private func checkQueryWorker<Views: ReadModelStore>(_ views: Views) async throws {
         let worker = OrderQueryWorker(store: store, views: views, clock: StillClock())
         let order = try await place().orderID
         let state = try #require(try await writer.load(order))
@@ -194,6 +203,50 @@ final class FakeWarehouse: Warehouse {
         #expect(listed.map(\.orderID) == [order])
         await #expect(throws: CausewayError.self) { try await QueryService(views: views).order(OrderID(unchecked: "nope")) }
     }
+}
+
+extension ServiceTests {
+    /// Both ways of applying an event to the read model (in place in the in-memory store, and
+    /// the port's read and compare-and-set) give the same outcomes and views.
+    @Test(arguments: [false, true])
+    func applyingToTheReadModelSaysWhatItDid(compareAndSetOnly: Bool) async throws {
+        let memory = InMemoryReadModel()
+        let views: any ReadModelStore = compareAndSetOnly ? CompareAndSetReadModel(inner: memory) : memory
+        let order = try await place().orderID
+        let state = try #require(try await writer.load(order))
+        _ = try await writer.append([.paymentDeclined(reason: "x"), .cancelled(reason: "payment-declined")], to: state, causedBy: "t")
+        let events = try await store.readStream(order.streamID)
+
+        // Nothing stored: only the first event starts a view.
+        #expect(try await views.apply(events[1], to: order) == .behind(nil))
+        #expect(try await views.view(of: order) == nil)
+        #expect(try await views.apply(events[0], to: order) == .applied)
+        #expect(try await views.view(of: order) == OrderView.fold(Array(events[..<1])))
+        // A redelivery is skipped; a gap writes nothing and hands back the view as it is.
+        #expect(try await views.apply(events[0], to: order) == .skipped)
+        let first = try await views.view(of: order)
+        #expect(try await views.apply(events[2], to: order) == .behind(first))
+        #expect(try await views.view(of: order) == first)
+        #expect(try await views.apply(events[1], to: order) == .applied)
+        #expect(try await views.apply(events[2], to: order) == .applied)
+        #expect(try await views.view(of: order) == OrderView.fold(events))
+        // A stream whose first event is not order-created starts no view.
+        let stray = RecordedEvent(eventID: EventID(unchecked: "e-stray"), streamID: StreamID(unchecked: "order-stray"),
+                                  streamVersion: 1, globalPosition: 99, event: .approved, schemaVersion: 1,
+                                  occurredAt: .zero, recordedAt: .zero, correlationID: "c", causationID: "c")
+        #expect(try await views.apply(stray, to: OrderID(unchecked: "stray")) == .skipped)
+        #expect(try await views.view(of: OrderID(unchecked: "stray")) == nil)
+    }
+}
+
+/// A read model with only the port's read and compare-and-set: `apply` is the port's default.
+struct CompareAndSetReadModel: ReadModelStore {
+    let inner: InMemoryReadModel
+    func view(of order: OrderID) async throws -> OrderView? { try await inner.view(of: order) }
+    func save(_ view: OrderView, replacingVersion: Int64) async throws -> Bool {
+        try await inner.save(view, replacingVersion: replacingVersion)
+    }
+    func list(_ query: OrderQuery) async throws -> [OrderView] { try await inner.list(query) }
 }
 
 /// An event store that counts stream reads.
