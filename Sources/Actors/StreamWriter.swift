@@ -36,10 +36,11 @@ public struct StreamWriter<Store: EventStore>: Sendable {
             NewEvent(eventID: random.makeEventID(), event: $0, occurredAt: now,
                      correlationID: state.correlationID, causationID: cause)
         }
+        let stream = state.orderID.streamID
         let result: AppendResult
         do {
             result = try await retry.run(clock: clock) {
-                try await store.append(new, to: state.orderID.streamID, expected: .exact(state.version))
+                try await store.append(new, to: stream, expected: .exact(state.version))
             }
         } catch where CausewayError.isConflict(error) {
             return nil
@@ -50,7 +51,7 @@ public struct StreamWriter<Store: EventStore>: Sendable {
         for event in new {
             version += 1
             let recorded = RecordedEvent(
-                eventID: event.eventID, streamID: state.orderID.streamID, streamVersion: version,
+                eventID: event.eventID, streamID: stream, streamVersion: version,
                 globalPosition: position, event: event.event, schemaVersion: event.schemaVersion,
                 occurredAt: event.occurredAt, recordedAt: now, correlationID: event.correlationID,
                 causationID: event.causationID, orderID: state.orderID)

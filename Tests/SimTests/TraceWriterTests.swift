@@ -7,13 +7,15 @@ import Testing
     /// Lines of every kind, with values that change from line to line (and one that needs escaping).
     private func line(_ i: Int) -> TraceLine {
         let n = Int64(i)
-        switch i % 5 {
+        switch i % 7 {
         case 0: return .append(at: n, stream: "order-o\(i)", version: n % 7, position: n, type: .approved, event: "e\(i)")
         case 1: return .publish(at: n, topic: "orders", partition: i % 4, offset: n, position: n)
         case 2: return .deliver(at: n, group: "payments", member: "payments#\(i % 3)", partition: i % 4, offset: n,
                                 stream: "order-o\(i)", version: 2)
         case 3: return .commit(at: n, group: "shipping", member: "shipping#1", partition: i % 4, offset: -n)
-        default: return .fields(at: n, kind: "provider", [("key", .string("pay \"\(i)\"\n")), ("n", .int(n))])
+        case 4: return .provider(at: n, call: "charge", key: "pay-\(i)", detail: "c0 \(i) approved")
+        case 5: return .client(at: n, order: "o\(i)", outcome: "accepted \"x\"")
+        default: return .fields(at: n, kind: "gave-up", [("key", .string("pay \"\(i)\"\n")), ("n", .int(n))])
         }
     }
 

@@ -115,7 +115,7 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
     }
 
     public func providerCall(_ kind: String, key: String, detail: String) {
-        line("provider", [("call", .string(kind)), ("key", .string(key)), ("detail", .string(detail))])
+        if let at = stamp() { writer.add(.provider(at: at, call: kind, key: key, detail: detail)) }
     }
 
     // MARK: World
@@ -126,7 +126,7 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
     }
 
     func client(_ alias: String, outcome: String) {
-        line("client", [("order", .string(alias)), ("outcome", .string(outcome))])
+        if let at = stamp() { writer.add(.client(at: at, order: alias, outcome: outcome)) }
     }
 
     func injected(_ what: String, detail: String) {

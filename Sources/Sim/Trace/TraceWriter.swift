@@ -10,7 +10,9 @@ enum TraceLine: Sendable {
     case publish(at: Int64, topic: String, partition: Int, offset: Int64, position: Int64)
     case deliver(at: Int64, group: String, member: String, partition: Int, offset: Int64, stream: String, version: Int64)
     case commit(at: Int64, group: String, member: String, partition: Int, offset: Int64)
-    /// Any other kind: its fields in order.
+    case provider(at: Int64, call: String, key: String, detail: String)
+    case client(at: Int64, order: String, outcome: String)
+    /// Any other (rarer) kind: its fields in order.
     case fields(at: Int64, kind: StaticString, [(StaticString, TraceValue)])
 
     /// Writes the line's JSON: `at` and `kind` first, then the fields in their fixed order.
@@ -48,6 +50,17 @@ enum TraceLine: Sendable {
             out.field("member", member)
             out.field("partition", partition)
             out.field("offset", offset)
+        case .provider(let at, let call, let key, let detail):
+            out.field("at", at)
+            out.field("kind", "provider" as StaticString)
+            out.field("call", call)
+            out.field("key", key)
+            out.field("detail", detail)
+        case .client(let at, let order, let outcome):
+            out.field("at", at)
+            out.field("kind", "client" as StaticString)
+            out.field("order", order)
+            out.field("outcome", outcome)
         case .fields(let at, let kind, let fields):
             out.field("at", at)
             out.field("kind", kind)
