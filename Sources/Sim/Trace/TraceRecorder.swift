@@ -1,5 +1,6 @@
 public import Core
 public import InMemory
+import Crypto
 public import Actors
 
 /// The canonical trace of a run: one JSON line per append, publication, delivery, commit,
@@ -22,9 +23,10 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
     @unchecked Sendable
 {
     private let runtime: SimRuntime
+    // Written for every line from the one simulator thread: no runtime exclusivity checks.
+    @exclusivity(unchecked) private var hasher = SHA256()
     private let mode: TraceMode
-    /// Writes and hashes the lines (on a helper thread once the trace is long).
-    private let writer: TraceWriter
+    private var kept: [UInt8] = []
     @exclusivity(unchecked) public private(set) var lineCount = 0
     /// Virtual time of the last line: when the system last did something.
     @exclusivity(unchecked) public private(set) var lastActivity: Timestamp = .zero
@@ -39,26 +41,41 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
         self.runtime = runtime
         self.mode = mode
         self.observers = observers
-        writer = TraceWriter(keep: mode == .keep)
     }
 
-    /// Counts a line; returns its time in milliseconds, or nil when the trace is off.
-    @inline(__always) private func stamp() -> Int64? {
+    /// Lines not yet fed to the hash (hashed in large chunks: the same bytes, the same digest).
+    private let pending = JSONLines()
+
+    private func line(_ kind: StaticString, _ fill: (JSONLines) -> Void) {
         lineCount += 1
         lastActivity = runtime.now
-        return mode == .off ? nil : lastActivity.millis
+        if mode == .off { return }
+        pending.begin()
+        pending.field("at", runtime.now.millis)
+        pending.field("kind", kind)
+        fill(pending)
+        pending.end()
+        if pending.count >= 1 << 16 { flush() }
     }
 
-    private func line(_ kind: StaticString, _ fields: [(StaticString, TraceValue)]) {
-        if let at = stamp() { writer.add(.fields(at: at, kind: kind, fields)) }
+    private func flush() {
+        pending.drain { bytes in
+            hasher.update(bufferPointer: bytes)
+            if mode == .keep { kept.append(contentsOf: bytes) }
+        }
     }
 
     /// The trace as JSON lines, when kept.
-    public var text: [UInt8] { writer.keptBytes }
+    public var text: [UInt8] {
+        flush()
+        return kept
+    }
 
     /// The hex SHA-256 of the trace so far (empty when the trace is off).
     public func hash() -> String {
-        mode == .off ? "" : writer.hexDigest()
+        if mode == .off { return "" }
+        flush()
+        return Array(hasher.finalize()).hexString
     }
 
     // MARK: Store and bus
@@ -66,77 +83,105 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
     public func appended(_ events: [RecordedEvent]) {
         for e in events {
             eventsAppended += 1
-            if let at = stamp() {
-                writer.add(.append(at: at, stream: e.streamID.rawValue, version: e.streamVersion, position: e.globalPosition,
-                                   type: e.type, event: e.eventID.rawValue))
+            line("append") {
+                $0.field("stream", e.streamID.rawValue)
+                $0.field("version", e.streamVersion)
+                $0.field("position", e.globalPosition)
+                $0.field("type", e.type.rawValue)
+                $0.field("event", e.eventID.rawValue)
             }
         }
         for o in observers { o.appended(events, at: runtime.now) }
     }
 
     public func published(_ record: BusRecord, partition: Int, offset: Int64) {
-        if let at = stamp() {
-            writer.add(.publish(at: at, topic: record.topic, partition: partition, offset: offset,
-                                position: record.event.globalPosition))
+        line("publish") {
+            $0.field("topic", record.topic)
+            $0.field("partition", partition)
+            $0.field("offset", offset)
+            $0.field("position", record.event.globalPosition)
         }
         for o in observers { o.published(record.event) }
     }
 
     public func delivered(_ delivery: Delivery, group: String, member: String) {
         deliveries += 1
-        if let at = stamp() {
-            writer.add(.deliver(at: at, group: group, member: member, partition: delivery.partition, offset: delivery.offset,
-                                stream: delivery.event.streamID.rawValue, version: delivery.event.streamVersion))
+        line("deliver") {
+            $0.field("group", group)
+            $0.field("member", member)
+            $0.field("partition", delivery.partition)
+            $0.field("offset", delivery.offset)
+            $0.field("stream", delivery.event.streamID.rawValue)
+            $0.field("version", delivery.event.streamVersion)
         }
     }
 
     public func committed(group: String, member: String, topic: String, partition: Int, offset: Int64) {
-        if let at = stamp() {
-            writer.add(.commit(at: at, group: group, member: member, partition: partition, offset: offset))
+        line("commit") {
+            $0.field("group", group)
+            $0.field("member", member)
+            $0.field("partition", partition)
+            $0.field("offset", offset)
         }
     }
 
     public func rebalanced(group: String, generation: Int, assignment: [(member: String, partitions: [Int])]) {
-        line("rebalance", [
-            ("group", .string(group)),
-            ("generation", .int(Int64(generation))),
-            ("assignment", .string(assignment.map { "\($0.member)=\($0.partitions.map(String.init).joined(separator: "+"))" }
-                .joined(separator: " "))),
-        ])
+        line("rebalance") {
+            $0.field("group", group)
+            $0.field("generation", generation)
+            $0.field("assignment", assignment.map { "\($0.member)=\($0.partitions.map(String.init).joined(separator: "+"))" }
+                .joined(separator: " "))
+        }
     }
 
     public func handlerGaveUp(_ delivery: Delivery, member: String, error: any Error) {
-        line("gave-up", [
-            ("member", .string(member)),
-            ("stream", .string(delivery.event.streamID.rawValue)),
-            ("version", .int(delivery.event.streamVersion)),
-            ("error", .string("\(error)")),
-        ])
+        line("gave-up") {
+            $0.field("member", member)
+            $0.field("stream", delivery.event.streamID.rawValue)
+            $0.field("version", delivery.event.streamVersion)
+            $0.field("error", "\(error)")
+        }
     }
 
     public func providerCall(_ kind: String, key: String, detail: String) {
-        if let at = stamp() { writer.add(.provider(at: at, call: kind, key: key, detail: detail)) }
+        line("provider") {
+            $0.field("call", kind)
+            $0.field("key", key)
+            $0.field("detail", detail)
+        }
     }
 
     // MARK: World
 
     func fault(_ what: String, node: String) {
         faultsInjected += 1
-        line("fault", [("fault", .string(what)), ("node", .string(node))])
+        line("fault") {
+            $0.field("fault", what)
+            $0.field("node", node)
+        }
     }
 
     func client(_ alias: String, outcome: String) {
-        if let at = stamp() { writer.add(.client(at: at, order: alias, outcome: outcome)) }
+        line("client") {
+            $0.field("order", alias)
+            $0.field("outcome", outcome)
+        }
     }
 
     func injected(_ what: String, detail: String) {
         faultsInjected += 1
-        line("inject", [("fault", .string(what)), ("detail", .string(detail))])
+        line("inject") {
+            $0.field("fault", what)
+            $0.field("detail", detail)
+        }
     }
 
     func lost(_ what: String, caller: String) {
         faultsInjected += 1
-        line("lost", [("message", .string(what)), ("caller", .string(caller))])
+        line("lost") {
+            $0.field("message", what)
+            $0.field("caller", caller)
+        }
     }
 }
 
