@@ -23,15 +23,11 @@ public final class InMemoryReadModel: ReadModelStore, Sendable {
     public func apply(_ event: RecordedEvent, to order: OrderID) async throws -> ReadModelApply {
         views.withLock { all in
             guard let slot = all.index(forKey: order) else {
-                guard event.streamVersion == 1 else { return .behind(nil) }
-                guard let first = OrderView(first: event) else { return .skipped }
-                all[order] = first
-                return .applied
+                let (outcome, first) = ReadModelApply.start(event)
+                if let first { all[order] = first }
+                return outcome
             }
-            let version = all.values[slot].version
-            if event.streamVersion <= version { return .skipped }
-            if all.values[slot].apply(event) { return .applied }
-            return .behind(all.values[slot])
+            return ReadModelApply.apply(event, to: &all.values[slot])
         }
     }
 

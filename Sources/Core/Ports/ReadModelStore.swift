@@ -41,22 +41,38 @@ public enum ReadModelApply: Hashable, Sendable {
     case behind(OrderView?)
 }
 
+extension ReadModelApply {
+    // The rule every read model's ``ReadModelStore/apply(_:to:)`` follows, in two halves so that a
+    // store can apply an event to a view it holds without taking it out of its table.
+
+    /// For an order with no view yet: the view `event` starts (`.applied`), or why it starts none.
+    public static func start(_ event: RecordedEvent) -> (ReadModelApply, OrderView?) {
+        guard event.streamVersion == 1 else { return (.behind(nil), nil) }
+        guard let first = OrderView(first: event) else { return (.skipped, nil) }
+        return (.applied, first)
+    }
+
+    /// Applies `event` to `view` where it is; `view` is changed only when the result is `.applied`.
+    public static func apply(_ event: RecordedEvent, to view: inout OrderView) -> ReadModelApply {
+        if event.streamVersion <= view.version { return .skipped }
+        return view.apply(event) ? .applied : .behind(view)
+    }
+}
+
 extension ReadModelStore {
     /// ``apply(_:to:)`` as a read and a compare-and-set, retried while others move the view.
     public func apply(_ event: RecordedEvent, to order: OrderID) async throws -> ReadModelApply {
         while true {
-            var current = try await view(of: order)
-            let version = current?.version ?? 0
-            if event.streamVersion <= version { return .skipped }
-            let next: OrderView
-            if current != nil, current!.apply(event) {
-                next = current!
-            } else if current == nil, event.streamVersion == 1 {
-                guard let first = OrderView(first: event) else { return .skipped }
-                next = first
+            let outcome: ReadModelApply, next: OrderView?, version: Int64
+            if var view = try await view(of: order) {
+                version = view.version
+                outcome = ReadModelApply.apply(event, to: &view)
+                next = view
             } else {
-                return .behind(current)
+                version = 0
+                (outcome, next) = ReadModelApply.start(event)
             }
+            guard case .applied = outcome, let next else { return outcome }
             if try await save(next, replacingVersion: version) { return .applied }
         }
     }
