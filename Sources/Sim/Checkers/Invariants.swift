@@ -27,31 +27,17 @@ public enum Invariants {
         func fail(_ checker: String, _ order: OrderID?, _ message: String) {
             found.append(Violation(checker: checker, order: order, message: message, at: now))
         }
-        let log = world.store.snapshot()
-        // Each order stream folded once, in one pass over the log, for every check below; orders
-        // in the order the log first mentions them (so a run reports its violations in a
-        // deterministic order without sorting).
-        var index: [OrderID: Int] = [:]
-        index.reserveCapacity(log.count / 4)
-        var folds: [StreamFold] = []
-        folds.reserveCapacity(log.count / 4)
-        for e in log {
-            guard let order = e.orderID else { continue }
-            if let i = index[order] {
-                folds[i].add(e)
-            } else {
-                index[order] = folds.count
-                folds.append(StreamFold(first: e, order: order))
-            }
-        }
+        // Each order's stream is already folded, event by event, by the world's log model (the
+        // fold of the same appends the store made); orders in the order the log first mentions
+        // them, so a run reports its violations in a deterministic order without sorting.
+        let orders = world.log.inLogOrder
 
         // Money: the provider's books agree with the log, customer by customer; nobody is below zero.
-        // (Folds and views are read in place: a copy of each would retain every string in it.)
+        // (States and views are read in place: a copy of each would retain every string in it.)
         var loggedNet: [CustomerID: Int64] = [:]
-        for i in folds.indices {
-            folds[i].withState { state in
-                loggedNet[state.customerID, default: 0] += (state.debited?.minorUnits ?? 0) - (state.refunded?.minorUnits ?? 0)
-            }
+        for order in orders {
+            guard let customer = order.state?.customerID else { continue }
+            loggedNet[customer, default: 0] += (order.state!.debited?.minorUnits ?? 0) - (order.state!.refunded?.minorUnits ?? 0)
         }
         for (customer, initial) in initialBalances.sorted(by: { $0.key < $1.key }) {
             let balance = world.provider.balances[customer] ?? 0
@@ -65,7 +51,7 @@ public enum Invariants {
 
         // Every appended event reached the bus at least once.
         if quiescent, world.isUp(.eventstore) {
-            for e in log where !world.log.wasPublished(e.globalPosition) {
+            for e in world.store.snapshot() where !world.log.wasPublished(e.globalPosition) {
                 fail("published", e.orderID, "event at position \(e.globalPosition) (\(e.type.rawValue)) never published")
             }
         }
@@ -73,60 +59,18 @@ public enum Invariants {
         guard quiescent else { return found }
         // Liveness, once quiet: every order ended, and the read model is the fold of the log.
         let views = world.views.snapshot()
-        for i in folds.indices {
-            let order = folds[i].order
-            folds[i].withState { state in
-                if !state.status.isTerminal { fail("terminal", order, "stuck in '\(state.status.rawValue)'") }
-                if state.status == .cancelled, state.debited != nil, state.refunded == nil {
-                    fail("refund-matches-debit", order, "cancelled but its debit was never refunded")
-                }
-                if !folds[i].viewAgrees(with: views) {
-                    let seen = views[order].map { "version \($0.version) '\($0.status.rawValue)'" } ?? "no view"
-                    fail("read-model", order, "read model has \(seen), the log folds to version \(state.version) '\(state.status.rawValue)'")
-                }
+        for order in orders {
+            guard let status = order.state?.status else { continue }
+            if !status.isTerminal { fail("terminal", order.id, "stuck in '\(status.rawValue)'") }
+            if status == .cancelled, order.state!.debited != nil, order.state!.refunded == nil {
+                fail("refund-matches-debit", order.id, "cancelled but its debit was never refunded")
+            }
+            if let difference = order.readModelDifference(in: views) {
+                let seen = views[order.id].map { "version \($0.version) '\($0.status.rawValue)'" } ?? "no view"
+                fail("read-model", order.id,
+                     "read model has \(seen), the log folds to version \(order.state!.version) '\(status.rawValue)': \(difference)")
             }
         }
         return found
-    }
-}
-
-/// One order's stream folded as the log is read: its state, and the view the read model must hold
-/// (nil once the stream is not a gapless sequence from version 1). While the view holds, the state
-/// is the view's own (a view is the state plus a history), so each event is folded once.
-private struct StreamFold {
-    let order: OrderID
-    private var separate: OrderState?
-    private(set) var view: OrderView?
-
-    /// Whether the read model holds exactly the view the stream folds to (or, for a stream with
-    /// no view, holds none).
-    func viewAgrees(with views: [OrderID: OrderView]) -> Bool {
-        switch (views.index(forKey: order), view != nil) {
-        case (nil, false): true
-        case (let held?, true): views.values[held] == view!
-        default: false
-        }
-    }
-
-    /// Calls `body` with the stream's state, read where it is; nil if the stream has none.
-    func withState<R>(_ body: (OrderState) -> R) -> R? {
-        if view != nil { return body(view!.state) }
-        if separate != nil { return body(separate!) }
-        return nil
-    }
-
-    init(first event: RecordedEvent, order: OrderID) {
-        self.order = order
-        view = OrderView(first: event)
-        if view == nil { OrderState.evolve(&separate, event) }
-    }
-
-    mutating func add(_ event: RecordedEvent) {
-        if view != nil {
-            if view!.apply(event) { return }
-            separate = view!.state
-            view = nil
-        }
-        OrderState.evolve(&separate, event)
     }
 }

@@ -1,7 +1,8 @@
 public import Core
 
 /// The simulator's own bookkeeping of the log, built from append notifications: each order's
-/// folded state, when it reached each status, and how many events of each type it has.
+/// folded state, the view the read model must come to hold of it, when it reached each status,
+/// and how many events of each type it has.
 ///
 /// It sees every append of a run, so it is kept cheap: one dictionary lookup per event, each
 /// order's facts in one object changed in place, counts in arrays indexed by event type, and no
@@ -9,8 +10,13 @@ public import Core
 public final class LogModel: SimFactObserver, @unchecked Sendable {
     /// What the log says about one order.
     public final class Order {
+        public let id: OrderID
         /// The fold of the order's stream.
         @exclusivity(unchecked) public fileprivate(set) var state: OrderState?
+        /// The history of the view the stream folds to (see ``OrderView/fold(_:)``): its events,
+        /// while the stream is a gapless sequence from `order-created` at version 1; nil once it
+        /// is not. With `state`, that is the whole view, so the end-of-run check needs no fold.
+        @exclusivity(unchecked) fileprivate var history: [OrderHistoryEntry]?
         /// When the order first reached each status, by the status's position in `allCases`
         /// (inline: no allocation per order; a status past the end would trap at once).
         @exclusivity(unchecked) fileprivate var reached = InlineArray<7, Timestamp?>(repeating: nil)
@@ -24,10 +30,57 @@ public final class LogModel: SimFactObserver, @unchecked Sendable {
 
         /// How many events of `type` the order's stream holds.
         public func count(_ type: EventType) -> Int { counts[type] }
+
+        init(id: OrderID) { self.id = id }
+
+        /// How the view `views` holds of the order differs from the view its stream folds to (for
+        /// a stream without one, that a view is held at all); nil if it does not. Compared where
+        /// it is stored: a copy would retain every string in it.
+        func readModelDifference(in views: [OrderID: OrderView]) -> String? {
+            let held = views.index(forKey: id)
+            switch (held, history) {
+            case (nil, nil):
+                return nil
+            case (let held?, let history?):
+                if views.values[held].state != state {
+                    return "its state differs from the fold of the stream"
+                }
+                let seen = views.values[held].history
+                if seen == history { return nil }
+                func show(_ e: OrderHistoryEntry) -> String { "version \(e.version) '\(e.type.rawValue)' at \(e.at)" }
+                if let i = seen.indices.first(where: { $0 < history.count && seen[$0] != history[$0] }) {
+                    return "its history has \(show(seen[i])) where the stream has \(show(history[i]))"
+                }
+                return "its history has \(seen.count) entries, the stream \(history.count) events"
+            case (nil, _?):
+                return "it holds no view"
+            case (_?, nil):
+                return "it holds a view of a stream that does not start with order-created"
+            }
+        }
+
+        /// Folds in the order's next event.
+        @inline(__always)
+        fileprivate func add(_ e: RecordedEvent) {
+            let entry = OrderHistoryEntry(version: e.streamVersion, type: e.type, at: e.recordedAt)
+            if let version = state?.version {
+                if history != nil {
+                    if e.streamVersion == version + 1 { history!.append(entry) } else { history = nil }
+                }
+            } else if e.streamVersion == 1, case .created = e.event {
+                var first: [OrderHistoryEntry] = []
+                first.reserveCapacity(4)  // an order that ships has four events
+                first.append(entry)
+                history = first
+            }
+            OrderState.evolve(&state, e)
+        }
     }
 
     /// Every order with at least one event.
     @exclusivity(unchecked) public private(set) var orders: [OrderID: Order] = [:]
+    /// The same orders, in the order the log first mentions them.
+    @exclusivity(unchecked) public private(set) var inLogOrder: [Order] = []
     @exclusivity(unchecked) private var counts = EventTypeCounts()
     /// Whether each global position was published to the bus (index: position).
     @exclusivity(unchecked) private var published: [Bool] = [false]
@@ -57,11 +110,12 @@ public final class LogModel: SimFactObserver, @unchecked Sendable {
             if let known = self.order(id) {
                 order = known
             } else {
-                order = Order()
+                order = Order(id: id)
                 orders[id] = order
+                inLogOrder.append(order)
             }
             last = (id, order)
-            OrderState.evolve(&order.state, e)
+            order.add(e)
             if let status = order.state?.status, order.reached[status.ordinal] == nil { order.reached[status.ordinal] = now }
             order.counts[e.type] += 1
         }
