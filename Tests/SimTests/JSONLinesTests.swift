@@ -11,26 +11,72 @@ import Testing
 
     @Test func writesFieldsInOrderWithIntegersAndEscapes() throws {
         let lines = JSONLines()
-        lines.begin()
-        lines.field("kind", "append" as StaticString)
+        lines.begin(at: 1234, kind: "append")
         lines.field("n", Int64.min)
         lines.field("zero", 0)
         lines.field("big", Int64.max)
         lines.field("text", "say \"hi\"\\ then\nnew\u{1}")
         lines.end()
         let written = text(lines)
-        #expect(written == #"{"kind":"append","n":-9223372036854775808,"zero":0,"big":9223372036854775807,"text":"say \"hi\"\\ then\u000anew\u0001"}"# + "\n")
+        #expect(written == #"{"at":1234,"kind":"append","n":-9223372036854775808,"zero":0,"big":9223372036854775807,"text":"say \"hi\"\\ then\u000anew\u0001"}"# + "\n")
         // It is JSON, and the string comes back as written.
         let object = try #require(try JSONSerialization.jsonObject(with: Data(written.utf8)) as? [String: Any])
         #expect(object["text"] as? String == "say \"hi\"\\ then\nnew\u{1}")
         #expect(lines.count == 0)
     }
 
+    /// Keys and kinds are copied in words: every length, around each word size, comes out whole.
+    @Test func copiesKeysOfEveryLength() throws {
+        let lines = JSONLines(capacity: 4)
+        lines.begin(at: 0, kind: "")
+        lines.field("", 1)
+        lines.field("abc", 3)
+        lines.field("abcdefg", 7)
+        lines.field("abcdefgh", 8)
+        lines.field("abcdefghijklmno", 15)
+        lines.field("abcdefghijklmnop", 16)
+        lines.field("abcdefghijklmnopq", 17)
+        lines.field("abcdefghijklmnopqrstuvwxyz01234", 31)
+        lines.field("abcdefghijklmnopqrstuvwxyz012345", 32)
+        lines.field("abcdefghijklmnopqrstuvwxyz0123456", 33)
+        lines.field("abcdefghijklmnopqrstuvwxyz0123456789ABCD", 40)
+        lines.end()
+        let written = text(lines)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(written.utf8)) as? [String: Any])
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789ABCD")
+        for length in [3, 7, 8, 15, 16, 17, 31, 32, 33, 40] {
+            #expect(object[String(alphabet[..<length])] as? Int == length, "key of \(length) bytes")
+        }
+        #expect(object.count == 13)
+        #expect(object[""] as? Int == 1)
+        #expect(object["kind"] as? String == "")
+        #expect(written.hasPrefix(#"{"at":0,"kind":"","":1,"abc":3,"abcdefg":7,"#))
+    }
+
+    /// Numbers of every digit count, with the two-digit table's every pair, read back as written.
+    @Test func writesIntegersOfEveryLength() {
+        let lines = JSONLines(capacity: 4)
+        var values: [Int64] = [0, 9, 10, 99, 100, 101, 999, 1000, Int64.max, Int64.min, Int64.min + 1]
+        var power: Int64 = 1
+        for _ in 0..<18 {
+            power *= 10
+            values += [power - 1, power, power + 1, -power, -(power - 1)]
+        }
+        values += (0..<100).map { Int64($0) * 1_010_101 + 7 }
+        lines.begin(at: 1, kind: "n")
+        for v in values { lines.field("v", v) }
+        lines.end()
+        let written = text(lines)
+        let numbers = written.dropFirst(#"{"at":1,"kind":"n","#.count).dropLast(2)
+            .split(separator: ",").map { Int64($0.dropFirst(#""v":"#.count)) }
+        #expect(numbers == values.map { Optional($0) })
+    }
+
     @Test func growsPastItsCapacityWithoutLosingBytes() {
         let lines = JSONLines(capacity: 8)
         let long = String(repeating: "x", count: 1000)
         for i in 0..<50 {
-            lines.begin()
+            lines.begin(at: Int64(i), kind: "grow")
             lines.field("i", i)
             lines.field("s", long)
             lines.end()
@@ -38,7 +84,7 @@ import Testing
         let written = text(lines).split(separator: "\n")
         #expect(written.count == 50)
         #expect(written.allSatisfy { $0.hasSuffix("\"s\":\"\(long)\"}") })
-        #expect(written[49].hasPrefix("{\"i\":49,"))
+        #expect(written[49].hasPrefix(#"{"at":49,"kind":"grow","i":49,"#))
     }
 
     /// The word-at-a-time scan finds a character that needs escaping at every position of strings

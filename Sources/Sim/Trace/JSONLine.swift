@@ -20,12 +20,46 @@ final class JSONLines {
 
     deinit { base.deallocate() }
 
-    /// Starts a line.
-    func begin() {
-        reserve(1)
-        base[count] = UInt8(ascii: "{")
-        count += 1
-        fieldsInLine = 0
+    /// Starts a line with its first two fields, `{"at":millis,"kind":"kind"`.
+    func begin(at millis: Int64, kind: StaticString) {
+        reserve(6)
+        var p = base + count
+        copy(#"{"at":"#, to: &p)
+        count = p - base
+        appendInteger(millis)
+        reserve(kind.utf8CodeUnitCount + 10)
+        p = base + count
+        copy(#","kind":""#, to: &p)
+        copy(kind, to: &p)
+        p.pointee = UInt8(ascii: "\"")
+        count = p + 1 - base
+        fieldsInLine = 2
+    }
+
+    /// Copies a constant to `p` and moves `p` past it; room was reserved. The keys and kinds of
+    /// the trace are a few bytes long, less than a call to `memmove` costs: up to 32 bytes are
+    /// copied as two overlapping runs of whole words (a word may be written twice, never past
+    /// the end).
+    @inline(__always)
+    private func copy(_ text: StaticString, to p: inout UnsafeMutablePointer<UInt8>) {
+        let n = text.utf8CodeUnitCount
+        let source = UnsafeRawPointer(text.utf8Start), target = UnsafeMutableRawPointer(p)
+        func words<W: FixedWidthInteger>(_: W.Type, _ count: Int) {
+            let size = MemoryLayout<W>.size
+            for i in 0..<count {
+                target.storeBytes(of: source.loadUnaligned(fromByteOffset: i * size, as: W.self), toByteOffset: i * size, as: W.self)
+                target.storeBytes(of: source.loadUnaligned(fromByteOffset: n - (i + 1) * size, as: W.self),
+                                  toByteOffset: n - (i + 1) * size, as: W.self)
+            }
+        }
+        switch n {
+        case 16...32: words(UInt64.self, 2)
+        case 8..<16: words(UInt64.self, 1)
+        case 4..<8: words(UInt32.self, 1)
+        case 0..<4: for i in 0..<n { p[i] = text.utf8Start[i] }
+        default: target.copyMemory(from: source, byteCount: n)
+        }
+        p += n
     }
 
     /// Ends the line.
@@ -66,8 +100,7 @@ final class JSONLines {
     // as the compiler knows, so writing through `count` would reload it after every byte.
 
     private func key(_ key: StaticString) {
-        let name = key.utf8Start, n = key.utf8CodeUnitCount
-        reserve(n + 4)
+        reserve(key.utf8CodeUnitCount + 4)
         var p = base + count
         if fieldsInLine > 0 {
             p.pointee = UInt8(ascii: ",")
@@ -76,8 +109,7 @@ final class JSONLines {
         fieldsInLine += 1
         p.pointee = UInt8(ascii: "\"")
         p += 1
-        p.update(from: name, count: n)
-        p += n
+        copy(key, to: &p)
         p[0] = UInt8(ascii: "\"")
         p[1] = UInt8(ascii: ":")
         count = p + 2 - base
@@ -154,21 +186,45 @@ final class JSONLines {
             p += 1
         }
         var n = v.magnitude
-        // Count the digits, then write them from the last, in place (division by a constant is a
-        // multiply; no scratch buffer, no copy).
-        var digits = 1
-        var rest = n / 10
-        while rest > 0 {
+        if n < 10 {  // versions, partitions, small offsets: most of the trace's numbers
+            p.pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: n)
+            count = p + 1 - base
+            return
+        }
+        // Count the digits, then write them from the last, two at a time from a table, in place
+        // (division by a constant is a multiply; no scratch buffer, no copy).
+        var digits = 2
+        var bound: UInt64 = 100
+        while digits < 19, n >= bound {
             digits += 1
-            rest /= 10
+            bound &*= 10
         }
         p += digits
         count = p - base
-        repeat {
-            p -= 1
-            p.pointee = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: n % 10)
-            n /= 10
-        } while n > 0
+        let pairs = Self.digitPairs.utf8Start
+        while n >= 100 {
+            let pair = Int(n % 100) &* 2
+            n /= 100
+            p -= 2
+            p[0] = pairs[pair]
+            p[1] = pairs[pair &+ 1]
+        }
+        if n >= 10 {
+            let pair = Int(n) &* 2
+            p[-2] = pairs[pair]
+            p[-1] = pairs[pair &+ 1]
+        } else {
+            p[-1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: n)
+        }
+    }
+
+    /// "00", "01", … "99", one after the other.
+    private static var digitPairs: StaticString {
+        """
+        00010203040506070809101112131415161718192021222324252627282930313233343536373839\
+        40414243444546474849505152535455565758596061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899
+        """
     }
 
     /// Makes room for `n` more bytes.

@@ -50,9 +50,7 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
         lineCount += 1
         lastActivity = runtime.now
         if mode == .off { return }
-        pending.begin()
-        pending.field("at", runtime.now.millis)
-        pending.field("kind", kind)
+        pending.begin(at: runtime.now.millis, kind: kind)
         fill(pending)
         pending.end()
         if pending.count >= 1 << 16 { flush() }
