@@ -179,6 +179,7 @@ public final class InMemoryEventStore: EventStore, Sendable {
             self.position = Mutex(max(0, position))
         }
 
+        @inline(__always)  // into its protocol witness: one async frame per call, not two
         func next() async throws -> RecordedEvent? {
             while true {
                 try Task.checkCancellation()

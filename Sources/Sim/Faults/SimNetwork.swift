@@ -43,6 +43,8 @@ public final class SimNetwork: @unchecked Sendable {
     }
 
     /// Carries one call from `node` (nil: a client outside the system) to `server` and back.
+    /// Inlined into each store call, with the operation: a call then costs one async frame.
+    @inline(__always)
     func call<T>(from node: ServiceName?, to server: ServiceName, _ operation: () async throws -> T) async throws -> T {
         let caller = node?.rawValue ?? "client"
         if let node, !faults.state.partitioned.isEmpty, faults.state.partitioned.contains(node) {
@@ -81,6 +83,7 @@ public struct SimStoreClient: EventStore {
     /// The knobs, read where they are (a copy of them all would retain every table in them).
     private var faults: FaultBox { network.faults }
 
+    @inline(__always)
     public func append(_ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion) async throws -> AppendResult {
         try await network.call(from: caller, to: .eventstore) {
             if network.random.chance(faults.state.failWrites) {
@@ -95,6 +98,7 @@ public struct SimStoreClient: EventStore {
         }
     }
 
+    @inline(__always)
     private func read<T>(_ body: () async throws -> T) async throws -> T {
         try await network.call(from: caller, to: .eventstore) {
             if network.random.chance(faults.state.failReads) {
@@ -104,6 +108,7 @@ public struct SimStoreClient: EventStore {
         }
     }
 
+    @inline(__always)
     public func readStream(_ stream: StreamID, from version: Int64, direction: ReadDirection, limit: Int) async throws
         -> [RecordedEvent]
     {
