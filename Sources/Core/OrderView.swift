@@ -40,7 +40,9 @@ public struct OrderView: Hashable, Sendable, Codable {
     public init?(first event: RecordedEvent) {
         guard event.streamVersion == 1, case .created(let created) = event.event else { return nil }
         state = OrderState(created: created, at: event)
-        history = [OrderHistoryEntry(version: 1, type: event.type, at: event.recordedAt)]
+        history = []
+        history.reserveCapacity(4)  // an order that ships has four events: no regrowth on the way
+        history.append(OrderHistoryEntry(version: 1, type: event.type, at: event.recordedAt))
     }
 
     /// The view of a whole stream (the reference a checker compares the read model with).

@@ -41,6 +41,16 @@ public final class InMemoryEventBus: EventBus, Sendable {
         var topic: String
         var partition: Int
         static func < (l: Self, r: Self) -> Bool { (l.topic, l.partition) < (r.topic, r.partition) }
+
+        // Hashed by the partition alone: a bus has a handful of topics, and equality still
+        // compares the topic. Every publication and commit looks one up, and hashing the topic's
+        // text cost more than the rest of the lookup.
+        func hash(into hasher: inout Hasher) { hasher.combine(partition) }
+
+        func _rawHashValue(seed: Int) -> Int {
+            let mixed = UInt64(bitPattern: Int64(partition ^ seed)).multipliedFullWidth(by: 0x9E37_79B9_7F4A_7C15)
+            return Int(truncatingIfNeeded: mixed.high ^ mixed.low)
+        }
     }
     /// One partition's records. Reference types below are only touched under the state lock, so
     /// their busiest fields go without runtime exclusivity checks.
@@ -278,7 +288,22 @@ public final class InMemoryEventBus: EventBus, Sendable {
     }
 
     fileprivate func commit(_ deliveries: [Delivery], _ g: Group, _ m: Member) throws {
-        let offsets = deliveries.nextOffsets
+        // A batch from one poll is from one partition: its next offset needs no table.
+        if let first = deliveries.first,
+            deliveries.allSatisfy({ $0.partition == first.partition && $0.topic == first.topic })
+        {
+            let last = deliveries.reduce(first.offset) { Swift.max($0, $1.offset) }
+            try commit(deliveries, CollectionOfOne((topic: first.topic, partition: first.partition, offset: last + 1)), g, m)
+        } else {
+            try commit(deliveries, deliveries.nextOffsets, g, m)
+        }
+    }
+
+    /// Commits `offsets`, the next offset of each partition in `deliveries`.
+    private func commit(
+        _ deliveries: [Delivery], _ offsets: some Collection<(topic: String, partition: Int, offset: Int64)>,
+        _ g: Group, _ m: Member
+    ) throws {
         try state.withLock { _ throws(CausewayError) in
             // Each partition is in the slots of exactly one member of the current generation.
             func moved(_ topic: String, _ partition: Int) -> CausewayError {

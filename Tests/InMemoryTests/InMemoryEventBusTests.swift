@@ -91,6 +91,11 @@ final class CountingRandom: RandomSource {
         #expect(rest.map(\.offset) == [3, 4])
         try await consumer.commit(batch)
         #expect(bus.committedOffsets(group: "g", topic: Topics.orders)[batch[0].partition] == 3)
+        // Out of order, with a duplicate, and behind what is committed: the offset never moves back.
+        try await consumer.commit([batch[1], batch[0], batch[1]])
+        #expect(bus.committedOffsets(group: "g", topic: Topics.orders)[batch[0].partition] == 3)
+        try await consumer.commit([rest[1], rest[0]])
+        #expect(bus.committedOffsets(group: "g", topic: Topics.orders)[batch[0].partition] == 5)
         // A batch with records of two partitions commits each partition's highest.
         let other = (0..<50).map { "k\($0)" }.first { bus.partition(forKey: $0) != batch[0].partition }!
         try await bus.publish([record(other, version: 1)])
