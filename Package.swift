@@ -44,7 +44,7 @@ let package = Package(
     targets: [
         .target(
             name: "Core",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["ConcurrencyHooks", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: fast
         ),
         .target(
@@ -57,7 +57,8 @@ let package = Package(
             dependencies: ["Core"],
             swiftSettings: fast
         ),
-        // The concurrency runtime's global-executor hook, which the simulator's executor uses.
+        // The concurrency runtime's global-executor hook, which the simulator's executor uses, and
+        // its cancellation check without a retain of the task (Core's `Cancellation`).
         .target(name: "ConcurrencyHooks"),
         .target(
             name: "Sim",

@@ -161,7 +161,7 @@ public actor OrderService<Store: EventStore>: EventHandler {
     /// Cancels orders whose payment deadline passes. Runs until cancelled.
     public func runDeadlines() async throws {
         while true {
-            try Task.checkCancellation()
+            try Cancellation.check()
             guard deadlineHead < deadlines.count else {
                 await deadlineAdded.wait()
                 continue

@@ -4,10 +4,12 @@ public import Core
 /// it the same way: fold the stream, ask a pure decider, act, append at the exact version read,
 /// and start over when someone else appended first.
 public struct StreamWriter<Store: EventStore>: Sendable {
-    public let store: Store
+    // The store comes last: the fields before it are at the same place for every `Store`, so
+    // code that is not specialized for one reads them without asking for the writer's metadata.
     public let clock: any TimeSource
     public let random: any RandomSource
     public let retry: RetryPolicy
+    public let store: Store
 
     public init(store: Store, clock: any TimeSource, random: any RandomSource, retry: RetryPolicy = .standard) {
         self.store = store
@@ -32,9 +34,12 @@ public struct StreamWriter<Store: EventStore>: Sendable {
         isolation: isolated (any Actor)? = #isolation
     ) async throws -> OrderState? {
         let now = clock.now()
-        let new = events.map {
-            NewEvent(eventID: random.makeEventID(), event: $0, occurredAt: now,
-                     correlationID: state.correlationID, causationID: cause)
+        // A loop, not `map`: a closure capturing the writer would need its metadata.
+        var new: [NewEvent] = []
+        new.reserveCapacity(events.count)
+        for event in events {
+            new.append(NewEvent(eventID: random.makeEventID(), event: event, occurredAt: now,
+                                correlationID: state.correlationID, causationID: cause))
         }
         let stream = state.orderID.streamID
         let result: AppendResult

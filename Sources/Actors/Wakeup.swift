@@ -1,4 +1,5 @@
 import Synchronization
+import Core
 
 /// A one-waiter wake-up signal that is safe to fire from any context, including a task
 /// cancellation handler. A signal sent while nobody waits is kept for the next wait.
@@ -14,7 +15,7 @@ final class Wakeup: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { s -> Bool in
-                    if s.pending || Task.isCancelled {
+                    if s.pending || Cancellation.isCancelled {
                         s.pending = false
                         return true
                     }

@@ -369,7 +369,7 @@ public final class InMemoryEventBus: EventBus, Sendable {
         @inline(__always)
         public func poll(max: Int) async throws -> [Delivery] {
             while true {
-                try Task.checkCancellation()
+                try Cancellation.check()
                 switch bus.pollStep(group, member, max: max) {
                 case .records(let batch):
                     if let observer = bus.observer {

@@ -182,7 +182,7 @@ public final class InMemoryEventStore: EventStore, Sendable {
         @inline(__always)  // into its protocol witness: one async frame per call, not two
         func next() async throws -> RecordedEvent? {
             while true {
-                try Task.checkCancellation()
+                try Cancellation.check()
                 let at = position.withLock { $0 }
                 if let event = store.event(after: at) {
                     position.withLock { $0 = event.globalPosition }

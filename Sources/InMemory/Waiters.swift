@@ -1,4 +1,5 @@
 import Synchronization
+import Core
 
 /// A set of suspended waiters that can be woken together from any thread, including a task
 /// cancellation handler. Used by the in-memory store and bus to park readers until data arrives.
@@ -32,7 +33,7 @@ final class Waiters: Sendable {
         }
         func park(_ continuation: UnsafeContinuation<Void, Never>) {
             let now = state.withLock { s -> Bool in
-                if ready() || Task.isCancelled { return true }
+                if ready() || Cancellation.isCancelled { return true }
                 s.waiting.append((id, continuation))
                 return false
             }
