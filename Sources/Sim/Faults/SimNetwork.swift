@@ -8,6 +8,17 @@ public final class FaultBox: @unchecked Sendable {
     init() {}
 }
 
+/// Which nodes are up: the world writes it as nodes crash and restart, and every simulated call
+/// reads it (simulator thread only: no runtime exclusivity checks, no closure, no retains).
+final class NodeStatus: @unchecked Sendable {
+    @exclusivity(unchecked) private var up = [Bool](repeating: false, count: ServiceName.allCases.count)
+
+    subscript(_ name: ServiceName) -> Bool {
+        get { up[name.ordinal] }
+        set { up[name.ordinal] = newValue }
+    }
+}
+
 /// The simulated network between services and the event store: every call is a request hop and a
 /// reply hop with a seeded latency. The event-store node being down makes calls fail with
 /// `unavailable`. A partitioned caller, a lost request or a lost reply makes the caller wait for
@@ -20,17 +31,18 @@ public final class SimNetwork: @unchecked Sendable {
     @exclusivity(unchecked) public var latency: ClosedRange<Duration> = .milliseconds(1)...(.milliseconds(3))
     /// How long a caller waits for a reply before it gives up with `timeout`.
     @exclusivity(unchecked) public var callTimeout: Duration = .seconds(1)
-    /// Whether a node is up; the world keeps it current.
-    @exclusivity(unchecked) var isUp: (ServiceName) -> Bool = { _ in true }
+    /// Which nodes are up; the world keeps it current.
+    let nodes: NodeStatus
     /// Records a lost message in the trace.
     var onLoss: (_ caller: String, _ what: String) -> Void = { _, _ in }
     /// Crashes a node (the crash-before-reply fault).
     var crash: (ServiceName) -> Void = { _ in }
 
-    init(clock: SimClock, random: SimRandom, faults: FaultBox) {
+    init(clock: SimClock, random: SimRandom, faults: FaultBox, nodes: NodeStatus) {
         self.clock = clock
         self.random = random
         self.faults = faults
+        self.nodes = nodes
     }
 
     private func hop() async throws {
@@ -52,7 +64,7 @@ public final class SimNetwork: @unchecked Sendable {
             try await timeout(server)
         }
         try await hop()
-        guard isUp(server) else {
+        guard nodes[server] else {
             throw CausewayError(.unavailable, "\(server.rawValue) is not reachable from \(caller)")
         }
         if random.chance(faults.state.loseRequests) {

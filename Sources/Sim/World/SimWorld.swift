@@ -60,7 +60,12 @@ public struct WorldConfiguration: Sendable {
 public final class SimWorld: @unchecked Sendable {
     final class Node {
         let name: ServiceName
-        @exclusivity(unchecked) var up = false
+        /// Where the node's being up is kept, for the network to read.
+        private let status: NodeStatus
+        var up: Bool {
+            get { status[name] }
+            set { status[name] = newValue }
+        }
         var incarnation = 0
         /// The node's own loops, for as long as the node is up.
         var tasks: [Task<Void, Never>] = []
@@ -69,7 +74,10 @@ public final class SimWorld: @unchecked Sendable {
         @exclusivity(unchecked) var requests: [Int: Task<Void, Never>] = [:]
         @exclusivity(unchecked) var nextRequest = 0
         var members: [(group: String, member: String)] = []
-        init(name: ServiceName) { self.name = name }
+        init(name: ServiceName, status: NodeStatus) {
+            self.name = name
+            self.status = status
+        }
 
         /// Cancels every task of the node, in the order they were started.
         func cancelTasks() {
@@ -122,7 +130,8 @@ public final class SimWorld: @unchecked Sendable {
                                  latency: { @Sendable in latencyRandom.duration(in: latency) },
                                  cancellationWakesReaders: false),
             scheduler: runtime, random: random.split("bus"), observer: trace)
-        network = SimNetwork(clock: clock, random: random.split("network"), faults: faults)
+        let status = NodeStatus()
+        network = SimNetwork(clock: clock, random: random.split("network"), faults: faults, nodes: status)
         faultRandom = random.split("faults")
         provider = SimPaymentProvider(clock: clock, random: random.split("provider"))
         warehouse = SimWarehouse(clock: clock, random: random.split("warehouse"))
@@ -134,9 +143,8 @@ public final class SimWorld: @unchecked Sendable {
         checker.stop = { runtime.stop() }
         provider.onBalance = { checker.balance($0, is: $1) }
         warehouse.observer = trace
-        nodes = ServiceName.allCases.map(Node.init(name:))
+        nodes = ServiceName.allCases.map { Node(name: $0, status: status) }
         clocks = ServiceName.allCases.map { _ in SimClock(runtime: runtime) }
-        network.isUp = { [unowned self] in nodes[$0.ordinal].up }
         network.onLoss = { caller, what in trace.lost(what, caller: caller) }
         network.crash = { [unowned self] in crash($0) }
     }
