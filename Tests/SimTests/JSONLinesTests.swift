@@ -1,3 +1,4 @@
+import Core
 import Foundation
 @testable import Sim
 import Testing
@@ -23,6 +24,16 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(written.utf8)) as? [String: Any])
         #expect(object["text"] as? String == "say \"hi\"\\ then\nnew\u{1}")
         #expect(lines.count == 0)
+    }
+
+    /// Ids are copied whole, short (stored in the string itself) or long (in its own storage).
+    @Test func writesIds() throws {
+        let lines = JSONLines()
+        lines.begin(at: 2, kind: "ids")
+        lines.field("short", id: OrderID(unchecked: "oSRw03enJ"))
+        lines.field("long", id: EventID(unchecked: "ord-110fe248c15a33eb67d7-and-more"))
+        lines.end()
+        #expect(text(lines) == #"{"at":2,"kind":"ids","short":"oSRw03enJ","long":"ord-110fe248c15a33eb67d7-and-more"}"# + "\n")
     }
 
     /// Keys and kinds are copied in words: every length, around each word size, comes out whole.

@@ -1,3 +1,5 @@
+import Core
+
 /// Writes JSON objects, one per line, into one growing byte buffer, fields in the order written:
 /// the canonical form of the trace. Faster than an encoder (no allocation per line) and with a
 /// fixed field order, which the trace hash depends on.
@@ -87,6 +89,21 @@ final class JSONLines {
         if value.utf8.withContiguousStorageIfAvailable({ string($0) }) == nil {
             var copy = value
             copy.withUTF8 { string($0) }
+        }
+    }
+
+    /// An id: what an id may hold never needs escaping (see `IdentifierRules`), so it is copied
+    /// whole, without the scan (checked in debug builds).
+    func field(_ name: StaticString, id: some ValidatedID) {
+        key(name)
+        let raw = id.rawValue
+        func copy(_ utf8: UnsafeBufferPointer<UInt8>) {
+            assert(!Self.needsEscaping(utf8), "an id that is not valid: \(raw)")
+            quoted(utf8)
+        }
+        if raw.utf8.withContiguousStorageIfAvailable(copy) == nil {
+            var text = raw
+            text.withUTF8(copy)
         }
     }
 

@@ -82,11 +82,11 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
         for e in events {
             eventsAppended += 1
             line("append") {
-                $0.field("stream", e.streamID.rawValue)
+                $0.field("stream", id: e.streamID)
                 $0.field("version", e.streamVersion)
                 $0.field("position", e.globalPosition)
                 $0.field("type", e.type.rawValue)
-                $0.field("event", e.eventID.rawValue)
+                $0.field("event", id: e.eventID)
             }
         }
         for o in observers { o.appended(events, at: runtime.now) }
@@ -109,7 +109,7 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
             $0.field("member", member)
             $0.field("partition", delivery.partition)
             $0.field("offset", delivery.offset)
-            $0.field("stream", delivery.event.streamID.rawValue)
+            $0.field("stream", id: delivery.event.streamID)
             $0.field("version", delivery.event.streamVersion)
         }
     }
@@ -135,7 +135,7 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
     public func handlerGaveUp(_ delivery: Delivery, member: String, error: any Error) {
         line("gave-up") {
             $0.field("member", member)
-            $0.field("stream", delivery.event.streamID.rawValue)
+            $0.field("stream", id: delivery.event.streamID)
             $0.field("version", delivery.event.streamVersion)
             $0.field("error", "\(error)")
         }
