@@ -270,10 +270,13 @@ public final class InMemoryEventBus: EventBus, Sendable {
             m.slots[i].fetch = Int64(end)
             var batch: [Delivery] = []
             batch.reserveCapacity(end - first)
-            for offset in first..<end {
-                let record = log.records[offset]
-                batch.append(Delivery(topic: tp.topic, partition: tp.partition, offset: Int64(offset), key: record.key,
-                                      event: record.event, generation: g.generation))
+            // The record's fields read where they are (a copy of the record would retain them
+            // once more and release them again).
+            log.records.withUnsafeBufferPointer { records in
+                for offset in first..<end {
+                    batch.append(Delivery(topic: tp.topic, partition: tp.partition, offset: Int64(offset),
+                                          key: records[offset].key, event: records[offset].event, generation: g.generation))
+                }
             }
             return .records(batch)
         }

@@ -129,7 +129,11 @@ public final class InMemoryEventStore: EventStore, Sendable {
     {
         guard limit > 0 else { throw CausewayError(.invalidArgument, "limit must be positive (got \(limit))") }
         return state.withLock { s in
-            guard let events = s.streams[stream]?.events, !events.isEmpty else { return [] }
+            // The events read where the stream is stored: copying the stream out would retain
+            // and release its other fields too.
+            guard let i = s.streams.index(forKey: stream) else { return [] }
+            let events = s.streams.values[i].events
+            guard !events.isEmpty else { return [] }
             let count = Int64(events.count)
             switch direction {
             case .forwards:
