@@ -9,6 +9,11 @@ public struct OrderHistoryEntry: Hashable, Sendable, Codable {
         self.type = type
         self.at = at
     }
+
+    /// The entry of a recorded event.
+    public init(_ event: RecordedEvent) {
+        self.init(version: event.streamVersion, type: event.type, at: event.recordedAt)
+    }
 }
 
 /// The read model of one order, as the query workers keep it and the query API serves it.
@@ -32,17 +37,23 @@ public struct OrderView: Hashable, Sendable, Codable {
     public mutating func apply(_ event: RecordedEvent) -> Bool {
         guard event.streamVersion == version + 1 else { return false }
         state.apply(event)
-        history.append(OrderHistoryEntry(version: event.streamVersion, type: event.type, at: event.recordedAt))
+        history.append(OrderHistoryEntry(event))
         return true
     }
 
     /// The view of a stream's first event.
+    /// Whether `event` starts a view: a stream's `order-created` at version 1.
+    public static func starts(with event: RecordedEvent) -> Bool {
+        guard event.streamVersion == 1, case .created = event.event else { return false }
+        return true
+    }
+
     public init?(first event: RecordedEvent) {
-        guard event.streamVersion == 1, case .created(let created) = event.event else { return nil }
+        guard Self.starts(with: event), case .created(let created) = event.event else { return nil }
         state = OrderState(created: created, at: event)
         history = []
         history.reserveCapacity(4)  // an order that ships has four events: no regrowth on the way
-        history.append(OrderHistoryEntry(version: 1, type: event.type, at: event.recordedAt))
+        history.append(OrderHistoryEntry(event))
     }
 
     /// The view of a whole stream (the reference a checker compares the read model with).

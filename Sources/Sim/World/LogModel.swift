@@ -59,15 +59,16 @@ public final class LogModel: SimFactObserver, @unchecked Sendable {
             }
         }
 
-        /// Folds in the order's next event.
+        /// Folds in the order's next event, and keeps the view's history by the view's own rules:
+        /// it starts where ``OrderView/starts(with:)`` says and takes only the next version.
         @inline(__always)
         fileprivate func add(_ e: RecordedEvent) {
-            let entry = OrderHistoryEntry(version: e.streamVersion, type: e.type, at: e.recordedAt)
+            let entry = OrderHistoryEntry(e)
             if let version = state?.version {
                 if history != nil {
                     if e.streamVersion == version + 1 { history!.append(entry) } else { history = nil }
                 }
-            } else if e.streamVersion == 1, case .created = e.event {
+            } else if OrderView.starts(with: e) {
                 var first: [OrderHistoryEntry] = []
                 first.reserveCapacity(4)  // an order that ships has four events
                 first.append(entry)
