@@ -1,4 +1,3 @@
-import ConcurrencyHooks
 public import Core
 
 /// A node's view of virtual time. Sleeping registers a timer. A cancelled task (its node
@@ -27,12 +26,12 @@ public final class SimClock: TimeSource, @unchecked Sendable {
     /// Suspends until the simulator's true time reaches `deadline`.
     @inline(__always)
     private func sleep(untilTrue deadline: Timestamp) async throws {
-        if causeway_currentTaskIsCancelled() { throw CancellationError() }
+        try Cancellation.check()
         let runtime = self.runtime
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
             runtime.resume(continuation, at: deadline)
         }
-        if causeway_currentTaskIsCancelled() { throw CancellationError() }
+        try Cancellation.check()
     }
 }
 
