@@ -6,8 +6,8 @@ import Core
 ///
 /// The buffer is raw memory written in place: every trace line goes through here, and an array's
 /// per-append capacity and uniqueness checks were a measurable part of a simulated run. Each
-/// write first makes room for everything it writes, so the buffer never overflows. Only ever
-/// used from the simulator thread.
+/// write first makes room for everything it writes, so the buffer never overflows. Used by one
+/// thread at a time (the trace's writer, see `TraceDigest`).
 final class JSONLines {
     @exclusivity(unchecked) private var base: UnsafeMutablePointer<UInt8>
     @exclusivity(unchecked) private var capacity: Int

@@ -1,6 +1,5 @@
 public import Core
 public import InMemory
-import Crypto
 public import Actors
 
 /// The canonical trace of a run: one JSON line per append, publication, delivery, commit,
@@ -19,14 +18,18 @@ public enum TraceMode: Sendable {
 }
 
 /// Only ever touched on the simulator thread.
+///
+/// The recorder notes each line as a ``TraceEntry`` and hands them over in batches to a
+/// ``TraceDigest``, which writes the JSON and hashes it on a thread of its own: the same bytes in
+/// the same order, while the simulator goes on with the run.
 public final class TraceRecorder: EventStoreObserver, EventBusObserver, ConsumerObserver, ProviderObserver,
     @unchecked Sendable
 {
     private let runtime: SimRuntime
-    // Written for every line from the one simulator thread: no runtime exclusivity checks.
-    @exclusivity(unchecked) private var hasher = SHA256()
     private let mode: TraceMode
-    private var kept: [UInt8] = []
+    // Written for every line from the one simulator thread: no runtime exclusivity checks.
+    @exclusivity(unchecked) private var batch: [TraceEntry] = []
+    private let digest: TraceDigest
     @exclusivity(unchecked) public private(set) var lineCount = 0
     /// Virtual time of the last line: when the system last did something.
     @exclusivity(unchecked) public private(set) var lastActivity: Timestamp = .zero
@@ -41,39 +44,29 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
         self.runtime = runtime
         self.mode = mode
         self.observers = observers
+        digest = TraceDigest(keep: mode == .keep)
+        if mode != .off { batch.reserveCapacity(TraceDigest.batchSize) }
     }
 
-    /// Lines not yet fed to the hash (hashed in large chunks: the same bytes, the same digest).
-    private let pending = JSONLines()
-
-    private func line(_ kind: StaticString, _ fill: (JSONLines) -> Void) {
+    /// Notes a line; `entry` is only made when the trace is on.
+    @inline(__always)
+    private func line(_ entry: (Int64) -> TraceEntry) {
         lineCount += 1
         lastActivity = runtime.now
         if mode == .off { return }
-        pending.begin(at: runtime.now.millis, kind: kind)
-        fill(pending)
-        pending.end()
-        if pending.count >= 1 << 16 { flush() }
-    }
-
-    private func flush() {
-        pending.drain { bytes in
-            hasher.update(bufferPointer: bytes)
-            if mode == .keep { kept.append(contentsOf: bytes) }
-        }
+        batch.append(entry(runtime.now.millis))
+        if batch.count >= TraceDigest.batchSize { batch = digest.submit(batch) }
     }
 
     /// The trace as JSON lines, when kept.
     public var text: [UInt8] {
-        flush()
-        return kept
+        digest.finish(&batch).kept
     }
 
     /// The hex SHA-256 of the trace so far (empty when the trace is off).
     public func hash() -> String {
         if mode == .off { return "" }
-        flush()
-        return Array(hasher.finalize()).hexString
+        return Array(digest.finish(&batch).digest).hexString
     }
 
     // MARK: Store and bus
@@ -81,105 +74,144 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
     public func appended(_ events: [RecordedEvent]) {
         for e in events {
             eventsAppended += 1
-            line("append") {
-                $0.field("stream", id: e.streamID)
-                $0.field("version", e.streamVersion)
-                $0.field("position", e.globalPosition)
-                $0.field("type", e.type.rawValue)
-                $0.field("event", id: e.eventID)
-            }
+            line { .append(at: $0, stream: e.streamID, version: e.streamVersion, position: e.globalPosition,
+                           type: e.type, event: e.eventID) }
         }
         for o in observers { o.appended(events, at: runtime.now) }
     }
 
     public func published(_ record: BusRecord, partition: Int, offset: Int64) {
-        line("publish") {
-            $0.field("topic", record.topic)
-            $0.field("partition", partition)
-            $0.field("offset", offset)
-            $0.field("position", record.event.globalPosition)
-        }
+        line { .publish(at: $0, topic: record.topic, partition: partition, offset: offset, position: record.event.globalPosition) }
         for o in observers { o.published(record.event) }
     }
 
     public func delivered(_ delivery: Delivery, group: String, member: String) {
         deliveries += 1
-        line("deliver") {
-            $0.field("group", group)
-            $0.field("member", member)
-            $0.field("partition", delivery.partition)
-            $0.field("offset", delivery.offset)
-            $0.field("stream", id: delivery.event.streamID)
-            $0.field("version", delivery.event.streamVersion)
-        }
+        line { .deliver(at: $0, group: group, member: member, partition: delivery.partition, offset: delivery.offset,
+                        stream: delivery.event.streamID, version: delivery.event.streamVersion) }
     }
 
     public func committed(group: String, member: String, topic: String, partition: Int, offset: Int64) {
-        line("commit") {
-            $0.field("group", group)
-            $0.field("member", member)
-            $0.field("partition", partition)
-            $0.field("offset", offset)
-        }
+        line { .commit(at: $0, group: group, member: member, partition: partition, offset: offset) }
     }
 
     public func rebalanced(group: String, generation: Int, assignment: [(member: String, partitions: [Int])]) {
-        line("rebalance") {
-            $0.field("group", group)
-            $0.field("generation", generation)
-            $0.field("assignment", assignment.map { "\($0.member)=\($0.partitions.map(String.init).joined(separator: "+"))" }
-                .joined(separator: " "))
+        line {
+            .rebalance(at: $0, group: group, generation: generation,
+                       assignment: assignment.map { "\($0.member)=\($0.partitions.map(String.init).joined(separator: "+"))" }
+                           .joined(separator: " "))
         }
     }
 
     public func handlerGaveUp(_ delivery: Delivery, member: String, error: any Error) {
-        line("gave-up") {
-            $0.field("member", member)
-            $0.field("stream", id: delivery.event.streamID)
-            $0.field("version", delivery.event.streamVersion)
-            $0.field("error", "\(error)")
-        }
+        line { .gaveUp(at: $0, member: member, stream: delivery.event.streamID, version: delivery.event.streamVersion, error: "\(error)") }
     }
 
     public func providerCall(_ kind: String, key: String, detail: String) {
-        line("provider") {
-            $0.field("call", kind)
-            $0.field("key", key)
-            $0.field("detail", detail)
-        }
+        line { .provider(at: $0, call: kind, key: key, detail: detail) }
     }
 
     // MARK: World
 
     func fault(_ what: String, node: String) {
         faultsInjected += 1
-        line("fault") {
-            $0.field("fault", what)
-            $0.field("node", node)
-        }
+        line { .fault(at: $0, fault: what, node: node) }
     }
 
     func client(_ alias: String, outcome: String) {
-        line("client") {
-            $0.field("order", alias)
-            $0.field("outcome", outcome)
-        }
+        line { .client(at: $0, order: alias, outcome: outcome) }
     }
 
     func injected(_ what: String, detail: String) {
         faultsInjected += 1
-        line("inject") {
-            $0.field("fault", what)
-            $0.field("detail", detail)
-        }
+        line { .inject(at: $0, fault: what, detail: detail) }
     }
 
     func lost(_ what: String, caller: String) {
         faultsInjected += 1
-        line("lost") {
-            $0.field("message", what)
-            $0.field("caller", caller)
+        line { .lost(at: $0, message: what, caller: caller) }
+    }
+}
+
+/// One line of the trace, as the simulator noted it: the values only, written out as JSON later
+/// (see ``TraceDigest``). `at` is the line's virtual time in milliseconds.
+enum TraceEntry: Sendable {
+    case append(at: Int64, stream: StreamID, version: Int64, position: Int64, type: EventType, event: EventID)
+    case publish(at: Int64, topic: String, partition: Int, offset: Int64, position: Int64)
+    case deliver(at: Int64, group: String, member: String, partition: Int, offset: Int64, stream: StreamID, version: Int64)
+    case commit(at: Int64, group: String, member: String, partition: Int, offset: Int64)
+    case rebalance(at: Int64, group: String, generation: Int, assignment: String)
+    case gaveUp(at: Int64, member: String, stream: StreamID, version: Int64, error: String)
+    case provider(at: Int64, call: String, key: String, detail: String)
+    case fault(at: Int64, fault: String, node: String)
+    case client(at: Int64, order: String, outcome: String)
+    case inject(at: Int64, fault: String, detail: String)
+    case lost(at: Int64, message: String, caller: String)
+
+    /// Writes the line, fields in their canonical order.
+    func write(to out: JSONLines) {
+        switch self {
+        case let .append(at, stream, version, position, type, event):
+            out.begin(at: at, kind: "append")
+            out.field("stream", id: stream)
+            out.field("version", version)
+            out.field("position", position)
+            out.field("type", type.rawValue)
+            out.field("event", id: event)
+        case let .publish(at, topic, partition, offset, position):
+            out.begin(at: at, kind: "publish")
+            out.field("topic", topic)
+            out.field("partition", partition)
+            out.field("offset", offset)
+            out.field("position", position)
+        case let .deliver(at, group, member, partition, offset, stream, version):
+            out.begin(at: at, kind: "deliver")
+            out.field("group", group)
+            out.field("member", member)
+            out.field("partition", partition)
+            out.field("offset", offset)
+            out.field("stream", id: stream)
+            out.field("version", version)
+        case let .commit(at, group, member, partition, offset):
+            out.begin(at: at, kind: "commit")
+            out.field("group", group)
+            out.field("member", member)
+            out.field("partition", partition)
+            out.field("offset", offset)
+        case let .rebalance(at, group, generation, assignment):
+            out.begin(at: at, kind: "rebalance")
+            out.field("group", group)
+            out.field("generation", generation)
+            out.field("assignment", assignment)
+        case let .gaveUp(at, member, stream, version, error):
+            out.begin(at: at, kind: "gave-up")
+            out.field("member", member)
+            out.field("stream", id: stream)
+            out.field("version", version)
+            out.field("error", error)
+        case let .provider(at, call, key, detail):
+            out.begin(at: at, kind: "provider")
+            out.field("call", call)
+            out.field("key", key)
+            out.field("detail", detail)
+        case let .fault(at, fault, node):
+            out.begin(at: at, kind: "fault")
+            out.field("fault", fault)
+            out.field("node", node)
+        case let .client(at, order, outcome):
+            out.begin(at: at, kind: "client")
+            out.field("order", order)
+            out.field("outcome", outcome)
+        case let .inject(at, fault, detail):
+            out.begin(at: at, kind: "inject")
+            out.field("fault", fault)
+            out.field("detail", detail)
+        case let .lost(at, message, caller):
+            out.begin(at: at, kind: "lost")
+            out.field("message", message)
+            out.field("caller", caller)
         }
+        out.end()
     }
 }
 
