@@ -81,13 +81,22 @@ public struct StockLedger: Sendable {
     /// Reserves every line or none under `key`; `isNew` says whether this call decided it.
     public mutating func reserve(key: String, lines: [OrderLine]) -> (outcome: ReservationOutcome, isNew: Bool) {
         if let existing = reservations[key] { return (existing, false) }
-        var needed: [SKU: Int64] = [:]
-        for line in lines { needed[line.sku, default: 0] += line.quantity }
+        // What each SKU needs, in SKU order (an order has a few lines: a list, not a table).
+        var needed: [(sku: SKU, quantity: Int64)] = []
+        needed.reserveCapacity(lines.count)
+        for line in lines {
+            if let i = needed.firstIndex(where: { $0.sku == line.sku }) {
+                needed[i].quantity += line.quantity
+            } else {
+                needed.append((line.sku, line.quantity))
+            }
+        }
+        if needed.count > 1 { needed.sort { $0.sku < $1.sku } }
         let outcome: ReservationOutcome
-        if let short = needed.keys.sorted().first(where: { stock(of: $0) < needed[$0]! }) {
-            outcome = .insufficientStock(short)
+        if let short = needed.first(where: { stock(of: $0.sku) < $0.quantity }) {
+            outcome = .insufficientStock(short.sku)
         } else {
-            for (sku, quantity) in needed { stock[sku] = stock(of: sku) - quantity }
+            for (sku, quantity) in needed { stock[sku, default: openingStock] -= quantity }
             outcome = .reserved
         }
         reservations[key] = outcome

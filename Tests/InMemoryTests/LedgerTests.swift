@@ -46,4 +46,23 @@ import Testing
         let repeated = try ledger.ship(key: "b")
         #expect(shipped.isNew && !repeated.isNew && repeated.tracking == shipped.tracking)
     }
+
+    /// Lines of one SKU count together, and of several short SKUs the first in SKU order is named.
+    @Test func reservationsAddUpLinesOfOneSKUAndNameTheFirstShortOne() {
+        var ledger = StockLedger(openingStock: 0)
+        let a = SKU(unchecked: "a"), b = SKU(unchecked: "b"), w = SKU(unchecked: "w")
+        ledger.setStock(w, 5)
+        let twice = ledger.reserve(key: "1", lines: [OrderLine(sku: w, quantity: 3, unitPrice: 1),
+                                                     OrderLine(sku: w, quantity: 3, unitPrice: 1)])
+        #expect(twice.outcome == .insufficientStock(w))
+        let bothShort = ledger.reserve(key: "2", lines: [OrderLine(sku: w, quantity: 1, unitPrice: 1),
+                                                         OrderLine(sku: b, quantity: 1, unitPrice: 1),
+                                                         OrderLine(sku: a, quantity: 1, unitPrice: 1)])
+        #expect(bothShort.outcome == .insufficientStock(a))
+        #expect(ledger.stock(of: w) == 5)
+        let fits = ledger.reserve(key: "3", lines: [OrderLine(sku: w, quantity: 2, unitPrice: 1),
+                                                    OrderLine(sku: w, quantity: 3, unitPrice: 1)])
+        #expect(fits.outcome == .reserved)
+        #expect(ledger.stock(of: w) == 0)
+    }
 }
