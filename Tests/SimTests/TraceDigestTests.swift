@@ -35,11 +35,13 @@ import Testing
 
     private func hex(_ bytes: [UInt8]) -> String { Array(SHA256.hash(data: bytes)).hexString }
 
-    /// Batches written on the digest's own thread come out in the order handed over, byte for
-    /// byte what writing them in place gives, and the hash is the SHA-256 of exactly those bytes.
-    @Test func batchesWrittenOnItsThreadGiveTheSameBytesAndHash() {
+    /// Batches written on the digest's own thread (or in place, without one) come out in the
+    /// order handed over, byte for byte what writing each line where it happened gives, and the
+    /// hash is the SHA-256 of exactly those bytes.
+    @Test(arguments: [true, false])
+    func batchesGiveTheSameBytesAndHashAsLinesWrittenInPlace(threaded: Bool) {
         let all = entries(0..<(TraceDigest.batchSize * 9 + 37))
-        let digest = TraceDigest(keep: true)
+        let digest = TraceDigest(keep: true, threaded: threaded)
         var batch: [TraceEntry] = []
         for entry in all {
             batch.append(entry)

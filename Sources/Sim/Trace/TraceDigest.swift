@@ -14,7 +14,8 @@ import Glibc
 /// caller's thread, once the worker has written everything before it.
 ///
 /// A full queue makes the simulator wait, so a worker that falls behind (one core for both)
-/// never holds more than ``maxQueued`` batches.
+/// never holds more than ``maxQueued`` batches. If no thread can be started, every batch is
+/// written on the simulator's thread when it is handed over.
 final class TraceDigest: @unchecked Sendable {
     /// Entries per batch handed to the worker.
     static let batchSize = 1024
@@ -23,8 +24,10 @@ final class TraceDigest: @unchecked Sendable {
 
     private let worker: Worker
 
-    init(keep: Bool) {
-        worker = Worker(keep: keep)
+    /// `threaded: false` writes every batch on the caller's thread as it is handed over (what
+    /// also happens when the system will not start a thread).
+    init(keep: Bool, threaded: Bool = true) {
+        worker = Worker(keep: keep, threadless: !threaded)
     }
 
     deinit { worker.stop() }
@@ -60,14 +63,17 @@ final class TraceDigest: @unchecked Sendable {
         private var spare: [[TraceEntry]] = []
         private var writing = false
         private var started = false
+        /// Set when batches are written in place: asked for, or the system would not start the thread.
+        private var threadless: Bool
         private var stopping = false
 
         private let lines = JSONLines()
         var hasher = SHA256()
         var kept: [UInt8] = []
 
-        init(keep: Bool) {
+        init(keep: Bool, threadless: Bool) {
             self.keep = keep
+            self.threadless = threadless
             pthread_mutex_init(lock, nil)
             pthread_cond_init(work, nil)
             pthread_cond_init(progress, nil)
@@ -84,10 +90,21 @@ final class TraceDigest: @unchecked Sendable {
 
         func submit(_ batch: [TraceEntry]) -> [TraceEntry] {
             pthread_mutex_lock(lock)
+            if !started, !threadless {
+                started = start()
+                threadless = !started
+            }
+            guard started else {
+                // No thread to be had: the batch is written here, as it would have been there.
+                pthread_mutex_unlock(lock)
+                var batch = batch
+                write(batch)
+                batch.removeAll(keepingCapacity: true)
+                return batch
+            }
             defer { pthread_mutex_unlock(lock) }
             while queue.count >= TraceDigest.maxQueued { pthread_cond_wait(progress, lock) }
             queue.append(batch)
-            if !started { start() }
             pthread_cond_signal(work)
             if let reused = spare.popLast() { return reused }
             var fresh: [TraceEntry] = []
@@ -124,17 +141,21 @@ final class TraceDigest: @unchecked Sendable {
             }
         }
 
-        /// Starts the thread (under the lock). It holds the worker until it stops.
-        private func start() {
-            started = true
+        /// Starts the thread (under the lock); false if the system has none to give. The thread
+        /// holds the worker until it stops.
+        private func start() -> Bool {
             var thread = pthread_t()
             let context = Unmanaged.passRetained(self).toOpaque()
             let created = pthread_create(&thread, nil, { context in
                 Unmanaged<Worker>.fromOpaque(context!).takeRetainedValue().run()
                 return nil
             }, context)
-            precondition(created == 0, "could not start the trace's writer thread (error \(created))")
+            guard created == 0 else {
+                Unmanaged<Worker>.fromOpaque(context).release()
+                return false
+            }
             pthread_detach(thread)
+            return true
         }
 
         private func run() {
