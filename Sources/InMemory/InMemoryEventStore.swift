@@ -174,22 +174,24 @@ public final class InMemoryEventStore: EventStore, Sendable {
         state.withLock { s in position < Int64(s.log.count) ? s.log[Int(position)] : nil }
     }
 
-    final class Subscription: EventSubscription, @unchecked Sendable {
+    final class Subscription: EventSubscription, Sendable {
         let store: InMemoryEventStore
-        private let position: Mutex<Int64>
+        /// Where the reader is. One reader calls `next` at a time; an atomic, not a lock, keeps the
+        /// type safe to share without a lock taken twice per event.
+        private let position: Atomic<Int64>
 
         init(store: InMemoryEventStore, position: Int64) {
             self.store = store
-            self.position = Mutex(max(0, position))
+            self.position = Atomic(max(0, position))
         }
 
         @inline(__always)  // into its protocol witness: one async frame per call, not two
         func next() async throws -> RecordedEvent? {
             while true {
                 try Cancellation.check()
-                let at = position.withLock { $0 }
+                let at = position.load(ordering: .acquiring)
                 if let event = store.event(after: at) {
-                    position.withLock { $0 = event.globalPosition }
+                    position.store(event.globalPosition, ordering: .releasing)
                     return event
                 }
                 let store = self.store
