@@ -14,10 +14,11 @@ import Testing
             case 1: return .deliver(at: n, group: "payment", member: "payment#1", partition: i % 8, offset: n,
                                     stream: StreamID(unchecked: "order-o\(i)"), version: 1)
             case 2: return .commit(at: n, group: "shipping", member: "shipping#1", partition: i % 8, offset: n + 1)
-            case 3: return .client(at: n, order: "o\(i)", outcome: "accepted with a reason long enough to be stored apart \(i)")
+            case 3: return .pair(at: n, kind: "client", ("order", "o\(i)"),
+                                 ("outcome", "accepted with a reason long enough to be stored apart \(i)"))
             case 4: return .gaveUp(at: n, member: "orderquery-1#1", stream: StreamID(unchecked: "order-o\(i)"), version: n,
                                    error: "a \"quoted\"\nreason")
-            default: return .lost(at: n, message: "reply", caller: "payment")
+            default: return .pair(at: n, kind: "lost", ("message", "reply"), ("caller", "payment"))
             }
         }
     }

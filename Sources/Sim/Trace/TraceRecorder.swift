@@ -115,21 +115,21 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
 
     func fault(_ what: String, node: String) {
         faultsInjected += 1
-        line { .fault(at: $0, fault: what, node: node) }
+        line { .pair(at: $0, kind: "fault", ("fault", what), ("node", node)) }
     }
 
     func client(_ alias: String, outcome: String) {
-        line { .client(at: $0, order: alias, outcome: outcome) }
+        line { .pair(at: $0, kind: "client", ("order", alias), ("outcome", outcome)) }
     }
 
     func injected(_ what: String, detail: String) {
         faultsInjected += 1
-        line { .inject(at: $0, fault: what, detail: detail) }
+        line { .pair(at: $0, kind: "inject", ("fault", what), ("detail", detail)) }
     }
 
     func lost(_ what: String, caller: String) {
         faultsInjected += 1
-        line { .lost(at: $0, message: what, caller: caller) }
+        line { .pair(at: $0, kind: "lost", ("message", what), ("caller", caller)) }
     }
 }
 
@@ -143,10 +143,8 @@ enum TraceEntry: Sendable {
     case rebalance(at: Int64, group: String, generation: Int, assignment: String)
     case gaveUp(at: Int64, member: String, stream: StreamID, version: Int64, error: String)
     case provider(at: Int64, call: String, key: String, detail: String)
-    case fault(at: Int64, fault: String, node: String)
-    case client(at: Int64, order: String, outcome: String)
-    case inject(at: Int64, fault: String, detail: String)
-    case lost(at: Int64, message: String, caller: String)
+    /// A line of two text fields (a fault, a client's call, an injection, a lost message).
+    case pair(at: Int64, kind: StaticString, (name: StaticString, value: String), (name: StaticString, value: String))
 
     /// Writes the line, fields in their canonical order.
     func write(to out: JSONLines) {
@@ -194,22 +192,10 @@ enum TraceEntry: Sendable {
             out.field("call", call)
             out.field("key", key)
             out.field("detail", detail)
-        case let .fault(at, fault, node):
-            out.begin(at: at, kind: "fault")
-            out.field("fault", fault)
-            out.field("node", node)
-        case let .client(at, order, outcome):
-            out.begin(at: at, kind: "client")
-            out.field("order", order)
-            out.field("outcome", outcome)
-        case let .inject(at, fault, detail):
-            out.begin(at: at, kind: "inject")
-            out.field("fault", fault)
-            out.field("detail", detail)
-        case let .lost(at, message, caller):
-            out.begin(at: at, kind: "lost")
-            out.field("message", message)
-            out.field("caller", caller)
+        case let .pair(at, kind, first, second):
+            out.begin(at: at, kind: kind)
+            out.field(first.name, first.value)
+            out.field(second.name, second.value)
         }
         out.end()
     }
