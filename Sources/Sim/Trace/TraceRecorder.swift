@@ -26,10 +26,10 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
     @unchecked Sendable
 {
     private let runtime: SimRuntime
-    private let mode: TraceMode
     // Written for every line from the one simulator thread: no runtime exclusivity checks.
     @exclusivity(unchecked) private var batch: [TraceEntry] = []
-    private let digest: TraceDigest
+    /// Nil when the trace is off: a run that writes no line needs no writer or buffer.
+    private let digest: TraceDigest?
     @exclusivity(unchecked) public private(set) var lineCount = 0
     /// Virtual time of the last line: when the system last did something.
     @exclusivity(unchecked) public private(set) var lastActivity: Timestamp = .zero
@@ -42,10 +42,9 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
 
     init(runtime: SimRuntime, mode: TraceMode, observers: [any SimFactObserver]) {
         self.runtime = runtime
-        self.mode = mode
         self.observers = observers
-        digest = TraceDigest(keep: mode == .keep)
-        if mode != .off { batch.reserveCapacity(TraceDigest.batchSize) }
+        digest = mode == .off ? nil : TraceDigest(keep: mode == .keep)
+        if digest != nil { batch.reserveCapacity(TraceDigest.batchSize) }
     }
 
     /// Notes a line; `entry` is only made when the trace is on.
@@ -53,19 +52,19 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
     private func line(_ entry: (Int64) -> TraceEntry) {
         lineCount += 1
         lastActivity = runtime.now
-        if mode == .off { return }
+        guard let digest else { return }
         batch.append(entry(runtime.now.millis))
         if batch.count >= TraceDigest.batchSize { batch = digest.submit(batch) }
     }
 
     /// The trace as JSON lines, when kept.
     public var text: [UInt8] {
-        digest.finish(&batch).kept
+        digest?.finish(&batch).kept ?? []
     }
 
     /// The hex SHA-256 of the trace so far (empty when the trace is off).
     public func hash() -> String {
-        if mode == .off { return "" }
+        guard let digest else { return "" }
         return Array(digest.finish(&batch).digest).hexString
     }
 
