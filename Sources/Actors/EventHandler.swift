@@ -53,7 +53,9 @@ public struct ConsumerLoop<Handler: EventHandler>: Sendable {
         while true {
             let batch = try await consumer.poll(max: batchSize)
             if batch.isEmpty { return }
-            for delivery in batch where interests & 1 << UInt64(delivery.event.type.ordinal) != 0 {
+            // By index: a delivery of no interest is skipped without a copy of it.
+            for i in batch.indices where interests & 1 << UInt64(batch[i].event.type.ordinal) != 0 {
+                let delivery = batch[i]
                 do {
                     try await retry.run(clock: clock) { try await handler.handle(delivery) }
                 } catch is CancellationError {

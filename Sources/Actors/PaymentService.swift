@@ -29,7 +29,7 @@ public actor PaymentService<Store: EventStore, Provider: PaymentProvider>: Event
     public nonisolated var interests: Set<EventType> { [.orderCreated, .cancelled] }
 
     /// The provider key of an order's charge.
-    public nonisolated static func chargeKey(_ order: OrderID) -> String { "pay-" + order.rawValue }
+    public nonisolated static func chargeKey(_ order: OrderID) -> String { .prefixed("pay-", order.rawValue) }
 
     public func handle(_ delivery: Delivery) async throws {
         guard let order = delivery.event.orderID else { return }

@@ -25,11 +25,12 @@ public struct RetryPolicy: Hashable, Sendable {
     ///
     /// Inlined where it is called: every store, provider and handler call goes through here, and
     /// as a call of its own it cost three async frames (its own, the operation's and the
-    /// operation's context thunk) for the attempt that, nearly always, succeeds.
+    /// operation's context thunk) for the attempt that, nearly always, succeeds. It runs on its
+    /// caller's actor as every nonisolated async function of the package does
+    /// (`NonisolatedNonsendingByDefault`); an `isolated` parameter for that cost switches.
     @inlinable @inline(__always)
     public func run<T>(
         clock: some TimeSource,
-        isolation: isolated (any Actor)? = #isolation,
         _ operation: () async throws -> T
     ) async throws -> T {
         var backoff = initialBackoff

@@ -26,7 +26,7 @@ public actor ShippingService<Store: EventStore, Stock: Warehouse>: EventHandler 
     public nonisolated var interests: Set<EventType> { [.paymentDebited, .approved] }
 
     /// The warehouse key of an order's reservation and shipment.
-    public nonisolated static func shipmentKey(_ order: OrderID) -> String { "ship-" + order.rawValue }
+    public nonisolated static func shipmentKey(_ order: OrderID) -> String { .prefixed("ship-", order.rawValue) }
 
     public func handle(_ delivery: Delivery) async throws {
         guard let order = delivery.event.orderID, !finished.contains(order) else { return }

@@ -20,7 +20,7 @@ public struct StreamWriter<Store: EventStore>: Sendable {
 
     /// The current state of an order, or nil if its stream is empty.
     public func load(
-        _ order: OrderID, isolation: isolated (any Actor)? = #isolation
+        _ order: OrderID
     ) async throws -> OrderState? {
         let events = try await retry.run(clock: clock) { try await store.readStream(order.streamID) }
         return OrderState.fold(events)
@@ -30,8 +30,7 @@ public struct StreamWriter<Store: EventStore>: Sendable {
     /// in, or nil when the stream moved on (an expected-version conflict): the caller re-decides.
     /// Event ids are made once, so a retry after a lost reply is recognised as the same append.
     public func append(
-        _ events: [OrderEvent], to state: OrderState, causedBy cause: String,
-        isolation: isolated (any Actor)? = #isolation
+        _ events: [OrderEvent], to state: OrderState, causedBy cause: String
     ) async throws -> OrderState? {
         let now = clock.now()
         // A loop, not `map`: a closure capturing the writer would need its metadata.

@@ -155,6 +155,6 @@ extension OrderID {
 
     /// The id of a new event derived from the order's client key (idempotent across retries).
     public static func creationEventID(for order: OrderID) -> EventID {
-        EventID(unchecked: "ev-created-" + order.rawValue)
+        EventID(unchecked: .prefixed("ev-created-", order.rawValue))
     }
 }

@@ -52,6 +52,7 @@ public struct OrderState: Hashable, Sendable, Codable {
     public var approved: Bool
 
     /// The state after an order's first event.
+    @inlinable
     public init(created: OrderCreated, at event: RecordedEvent) {
         orderID = created.orderID
         customerID = created.customerID

@@ -291,12 +291,15 @@ public final class InMemoryEventBus: EventBus, Sendable {
     }
 
     fileprivate func commit(_ deliveries: [Delivery], _ g: Group, _ m: Member) throws {
-        // A batch from one poll is from one partition: its next offset needs no table.
-        if let first = deliveries.first,
-            deliveries.allSatisfy({ $0.partition == first.partition && $0.topic == first.topic })
+        // A batch from one poll is from one partition: its next offset needs no table. Read by
+        // index, so no delivery is copied.
+        if !deliveries.isEmpty,
+            case let (topic, partition) = (deliveries[0].topic, deliveries[0].partition),
+            deliveries.indices.allSatisfy({ deliveries[$0].partition == partition && deliveries[$0].topic == topic })
         {
-            let last = deliveries.reduce(first.offset) { Swift.max($0, $1.offset) }
-            try commit(deliveries, CollectionOfOne((topic: first.topic, partition: first.partition, offset: last + 1)), g, m)
+            var last = deliveries[0].offset
+            for i in deliveries.indices { last = Swift.max(last, deliveries[i].offset) }
+            try commit(deliveries, CollectionOfOne((topic: topic, partition: partition, offset: last + 1)), g, m)
         } else {
             try commit(deliveries, deliveries.nextOffsets, g, m)
         }
@@ -312,7 +315,9 @@ public final class InMemoryEventBus: EventBus, Sendable {
             func moved(_ topic: String, _ partition: Int) -> CausewayError {
                 CausewayError(.rebalanced, "partition \(partition) of '\(topic)' is no longer assigned to '\(m.name)'")
             }
-            for d in deliveries where !m.active || g.generation != d.generation { throw moved(d.topic, d.partition) }
+            for i in deliveries.indices where !m.active || g.generation != deliveries[i].generation {
+                throw moved(deliveries[i].topic, deliveries[i].partition)
+            }
             for next in offsets where !m.slots.contains(where: { $0.tp.partition == next.partition && $0.tp.topic == next.topic }) {
                 throw moved(next.topic, next.partition)
             }
@@ -376,7 +381,8 @@ public final class InMemoryEventBus: EventBus, Sendable {
                 switch bus.pollStep(group, member, max: max) {
                 case .records(let batch):
                     if let observer = bus.observer {
-                        for delivery in batch { observer.delivered(delivery, group: group.name, member: member.name) }
+                        // By index: each delivery is read where it is, not copied.
+                        for i in batch.indices { observer.delivered(batch[i], group: group.name, member: member.name) }
                     }
                     return batch
                 case .closed:

@@ -48,6 +48,14 @@ public final class InMemoryReadModel: ReadModelStore, Sendable {
 
     /// Every view, by order (for checkers and expectations).
     public func snapshot() -> [OrderID: OrderView] { views.withLock { $0 } }
+
+    /// Lends the table of views to `body` where it is stored, so that a checker comparing every
+    /// view reads each in place (a copy of a view retains every string in it). `body` is for
+    /// reading: the table is `inout` only because that is how Swift reaches a dictionary's value
+    /// without copying it.
+    public func inspectViews<R>(_ body: (inout [OrderID: OrderView]) -> R) -> R {
+        views.withLock { body(&$0) }
+    }
 }
 
 /// In-memory checkpoints (the relay's published position).

@@ -58,17 +58,18 @@ public enum Invariants {
 
         guard quiescent else { return found }
         // Liveness, once quiet: every order ended, and the read model is the fold of the log.
-        let views = world.views.snapshot()
-        for order in orders {
-            guard let status = order.state?.status else { continue }
-            if !status.isTerminal { fail("terminal", order.id, "stuck in '\(status.rawValue)'") }
-            if status == .cancelled, order.state!.debited != nil, order.state!.refunded == nil {
-                fail("refund-matches-debit", order.id, "cancelled but its debit was never refunded")
-            }
-            if let difference = order.readModelDifference(in: views) {
-                let seen = views[order.id].map { "version \($0.version) '\($0.status.rawValue)'" } ?? "no view"
-                fail("read-model", order.id,
-                     "read model has \(seen), the log folds to version \(order.state!.version) '\(status.rawValue)': \(difference)")
+        world.views.inspectViews { views in
+            for order in orders {
+                guard let status = order.state?.status else { continue }
+                if !status.isTerminal { fail("terminal", order.id, "stuck in '\(status.rawValue)'") }
+                if status == .cancelled, order.state!.debited != nil, order.state!.refunded == nil {
+                    fail("refund-matches-debit", order.id, "cancelled but its debit was never refunded")
+                }
+                if let difference = order.readModelDifference(in: &views) {
+                    let seen = views[order.id].map { "version \($0.version) '\($0.status.rawValue)'" } ?? "no view"
+                    fail("read-model", order.id,
+                         "read model has \(seen), the log folds to version \(order.state!.version) '\(status.rawValue)': \(difference)")
+                }
             }
         }
         return found

@@ -35,28 +35,30 @@ public final class LogModel: SimFactObserver, @unchecked Sendable {
 
         /// How the view `views` holds of the order differs from the view its stream folds to (for
         /// a stream without one, that a view is held at all); nil if it does not. Compared where
-        /// it is stored: a copy would retain every string in it.
-        func readModelDifference(in views: [OrderID: OrderView]) -> String? {
+        /// it is stored (`views` is `inout` for that alone): a copy would retain every string in it.
+        func readModelDifference(in views: inout [OrderID: OrderView]) -> String? {
             let held = views.index(forKey: id)
             switch (held, history) {
             case (nil, nil):
                 return nil
             case (let held?, let history?):
-                if views.values[held].state != state {
-                    return "its state differs from the fold of the stream"
-                }
-                let seen = views.values[held].history
-                if seen == history { return nil }
-                func show(_ e: OrderHistoryEntry) -> String { "version \(e.version) '\(e.type.rawValue)' at \(e.at)" }
-                if let i = seen.indices.first(where: { $0 < history.count && seen[$0] != history[$0] }) {
-                    return "its history has \(show(seen[i])) where the stream has \(show(history[i]))"
-                }
-                return "its history has \(seen.count) entries, the stream \(history.count) events"
+                return difference(of: &views.values[held], from: history)
             case (nil, _?):
                 return "it holds no view"
             case (_?, nil):
                 return "it holds a view of a stream that does not start with order-created"
             }
+        }
+
+        private func difference(of view: inout OrderView, from history: [OrderHistoryEntry]) -> String? {
+            guard view.state == state else { return "its state differs from the fold of the stream" }
+            let seen = view.history
+            if seen == history { return nil }
+            func show(_ e: OrderHistoryEntry) -> String { "version \(e.version) '\(e.type.rawValue)' at \(e.at)" }
+            if let i = seen.indices.first(where: { $0 < history.count && seen[$0] != history[$0] }) {
+                return "its history has \(show(seen[i])) where the stream has \(show(history[i]))"
+            }
+            return "its history has \(seen.count) entries, the stream \(history.count) events"
         }
 
         /// Folds in the order's next event, and keeps the view's history by the view's own rules:
