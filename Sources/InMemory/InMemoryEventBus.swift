@@ -156,7 +156,7 @@ public final class InMemoryEventBus: EventBus, Sendable {
             log.visible = Int(offset) + 1
             return log.wake
         }
-        for w in toWake { w.wakeAll() }
+        for i in toWake.indices { toWake[i].wakeAll() }
     }
 
     public func join(group: String, member: String, topics: [String]) async throws -> any BusConsumer {
@@ -249,36 +249,39 @@ public final class InMemoryEventBus: EventBus, Sendable {
     fileprivate func pollStep(_ g: Group, _ m: Member, max: Int) -> PollStep {
         state.withLock { _ -> PollStep in
             guard m.active else { return .closed }
-            var ready = 0
-            for i in m.slots.indices where m.slots[i].fetch < Int64(m.slots[i].log.visible) { ready += 1 }
-            guard ready > 0 else {
-                return .wait(m.waiters, generation: g.generation)
-            }
-            // The partition to read from: the n-th with data, n drawn from the seed when several have.
-            var n = ready == 1 ? 0 : Int(random.below(UInt64(ready)))
-            var i = m.slots.startIndex
-            while true {
-                if m.slots[i].fetch < Int64(m.slots[i].log.visible) {
-                    if n == 0 { break }
-                    n -= 1
+            // The member's slots through one pointer: reading a slot's log through the array
+            // property would retain the array and the log at every step.
+            let step = m.slots.withUnsafeMutableBufferPointer { slots -> (batch: [Delivery], empty: Bool) in
+                var ready = 0
+                for i in slots.indices where slots[i].fetch < Int64(slots[i].log.visible) { ready += 1 }
+                guard ready > 0 else { return ([], true) }
+                // The partition to read from: the n-th with data, n drawn from the seed when several have.
+                var n = ready == 1 ? 0 : Int(random.below(UInt64(ready)))
+                var i = slots.startIndex
+                while true {
+                    if slots[i].fetch < Int64(slots[i].log.visible) {
+                        if n == 0 { break }
+                        n -= 1
+                    }
+                    i += 1
                 }
-                i += 1
-            }
-            let log = m.slots[i].log, tp = m.slots[i].tp
-            let first = Int(m.slots[i].fetch)
-            let end = Swift.min(log.visible, first + Swift.max(max, 1))
-            m.slots[i].fetch = Int64(end)
-            var batch: [Delivery] = []
-            batch.reserveCapacity(end - first)
-            // The record's fields read where they are (a copy of the record would retain them
-            // once more and release them again).
-            log.records.withUnsafeBufferPointer { records in
-                for offset in first..<end {
-                    batch.append(Delivery(topic: tp.topic, partition: tp.partition, offset: Int64(offset),
-                                          key: records[offset].key, event: records[offset].event, generation: g.generation))
+                let first = Int(slots[i].fetch)
+                let end = Swift.min(slots[i].log.visible, first + Swift.max(max, 1))
+                slots[i].fetch = Int64(end)
+                var batch: [Delivery] = []
+                batch.reserveCapacity(end - first)
+                // The record's fields read where they are (a copy of the record would retain them
+                // once more and release them again).
+                let tp = slots[i].tp, generation = g.generation
+                slots[i].log.records.withUnsafeBufferPointer { records in
+                    for offset in first..<end {
+                        batch.append(Delivery(topic: tp.topic, partition: tp.partition, offset: Int64(offset),
+                                              key: records[offset].key, event: records[offset].event, generation: generation))
+                    }
                 }
+                return (batch, false)
             }
-            return .records(batch)
+            return step.empty ? .wait(m.waiters, generation: g.generation) : .records(step.batch)
         }
     }
 

@@ -52,9 +52,11 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
     private func line(_ entry: (Int64) -> TraceEntry) {
         lineCount += 1
         lastActivity = runtime.now
-        guard let digest else { return }
+        // Compared with nil rather than bound: binding would retain and release the digest
+        // (two atomic operations) on every line.
+        if digest == nil { return }
         batch.append(entry(runtime.now.millis))
-        if batch.count >= TraceDigest.batchSize { batch = digest.submit(batch) }
+        if batch.count >= TraceDigest.batchSize { batch = digest!.submit(batch) }
     }
 
     /// The trace as JSON lines, when kept.
@@ -76,12 +78,12 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
             line { .append(at: $0, stream: e.streamID, version: e.streamVersion, position: e.globalPosition,
                            type: e.type, event: e.eventID) }
         }
-        for o in observers { o.appended(events, at: runtime.now) }
+        for i in observers.indices { observers[i].appended(events, at: runtime.now) }
     }
 
     public func published(_ record: BusRecord, partition: Int, offset: Int64) {
         line { .publish(at: $0, topic: record.topic, partition: partition, offset: offset, position: record.event.globalPosition) }
-        for o in observers { o.published(record.event) }
+        for i in observers.indices { observers[i].published(record.event) }
     }
 
     public func delivered(_ delivery: Delivery, group: String, member: String) {
