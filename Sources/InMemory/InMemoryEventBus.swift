@@ -5,7 +5,9 @@ import Synchronization
 /// holding and calling one costs a plain reference.
 public protocol EventBusObserver: AnyObject, Sendable {
     func published(_ record: BusRecord, partition: Int, offset: Int64)
-    func delivered(_ delivery: Delivery, group: String, member: String)
+    /// A poll handed `batch` to `member` of `group` (one call per poll: the observer reads each
+    /// delivery where it is, instead of a copy of it being made for each call).
+    func delivered(_ batch: [Delivery], group: String, member: String)
     func committed(group: String, member: String, topic: String, partition: Int, offset: Int64)
     func rebalanced(group: String, generation: Int, assignment: [(member: String, partitions: [Int])])
 }
@@ -383,10 +385,7 @@ public final class InMemoryEventBus: EventBus, Sendable {
                 try Cancellation.check()
                 switch bus.pollStep(group, member, max: max) {
                 case .records(let batch):
-                    if let observer = bus.observer {
-                        // By index: each delivery is read where it is, not copied.
-                        for i in batch.indices { observer.delivered(batch[i], group: group.name, member: member.name) }
-                    }
+                    bus.observer?.delivered(batch, group: group.name, member: member.name)
                     return batch
                 case .closed:
                     return []

@@ -347,7 +347,7 @@ actor RecordingHandler: EventHandler {
 final class CommitCounter: EventBusObserver {
     let commits = Mutex<[Int64]>([])
     func published(_ record: BusRecord, partition: Int, offset: Int64) {}
-    func delivered(_ delivery: Delivery, group: String, member: String) {}
+    func delivered(_ batch: [Delivery], group: String, member: String) {}
     func committed(group: String, member: String, topic: String, partition: Int, offset: Int64) {
         commits.withLock { $0.append(offset) }
     }

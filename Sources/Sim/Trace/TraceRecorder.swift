@@ -73,10 +73,10 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
     // MARK: Store and bus
 
     public func appended(_ events: [RecordedEvent]) {
-        for e in events {
+        for i in events.indices {
             eventsAppended += 1
-            line { .append(at: $0, stream: e.streamID, version: e.streamVersion, position: e.globalPosition,
-                           type: e.type, event: e.eventID) }
+            line { .append(at: $0, stream: events[i].streamID, version: events[i].streamVersion,
+                           position: events[i].globalPosition, type: events[i].type, event: events[i].eventID) }
         }
         for i in observers.indices { observers[i].appended(events, at: runtime.now) }
     }
@@ -86,10 +86,12 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
         for i in observers.indices { observers[i].published(record.event) }
     }
 
-    public func delivered(_ delivery: Delivery, group: String, member: String) {
-        deliveries += 1
-        line { .deliver(at: $0, group: group, member: member, partition: delivery.partition, offset: delivery.offset,
-                        stream: delivery.event.streamID, version: delivery.event.streamVersion) }
+    public func delivered(_ batch: [Delivery], group: String, member: String) {
+        for i in batch.indices {
+            deliveries += 1
+            line { .deliver(at: $0, group: group, member: member, partition: batch[i].partition, offset: batch[i].offset,
+                            stream: batch[i].event.streamID, version: batch[i].event.streamVersion) }
+        }
     }
 
     public func committed(group: String, member: String, topic: String, partition: Int, offset: Int64) {

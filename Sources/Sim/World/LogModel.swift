@@ -106,7 +106,8 @@ public final class LogModel: SimFactObserver, @unchecked Sendable {
     }
 
     func appended(_ events: [RecordedEvent], at now: Timestamp) {
-        for e in events {
+        for i in events.indices {
+            let e = events[i]
             counts[e.type] += 1
             guard let id = e.orderID else { continue }
             let order: Order
