@@ -60,15 +60,25 @@ public final class InMemoryReadModel: ReadModelStore, Sendable {
 
 /// In-memory checkpoints (the relay's published position).
 public final class InMemoryCheckpoints: CheckpointStore, Sendable {
-    private let positions = Mutex<[String: Int64]>([:])
+    /// By name, in a list: a store holds a checkpoint or two, and the relay saves after every
+    /// event, so a search of a short list beats hashing the name (SipHash) every time.
+    private let positions = Mutex<[(name: String, position: Int64)]>([])
 
     public init() {}
 
     @inline(__always)
-    public func load(_ name: String) async throws -> Int64 { positions.withLock { $0[name] ?? 0 } }
+    public func load(_ name: String) async throws -> Int64 {
+        positions.withLock { all in all.first { $0.name == name }?.position ?? 0 }
+    }
 
     @inline(__always)  // the relay saves after every event: no async frame of its own
     public func save(_ name: String, position: Int64) async throws {
-        positions.withLock { $0[name] = position }
+        positions.withLock { all in
+            if let i = all.firstIndex(where: { $0.name == name }) {
+                all[i].position = position
+            } else {
+                all.append((name, position))
+            }
+        }
     }
 }

@@ -1,5 +1,14 @@
 public import Core
 
+/// A provider's idempotency key as a table key. Keys are made from order ids, so they hash their
+/// bytes as ids do rather than through SipHash (every charge, reservation and shipment looks its
+/// key up once or twice).
+struct LedgerKey: ValidatedID {
+    static let kind = "ledger key"
+    let rawValue: String
+    init(unchecked rawValue: String) { self.rawValue = rawValue }
+}
+
 /// The books of a payment provider: balances, and charges and refunds that are idempotent by key.
 /// One implementation shared by the simulator's provider and the embedded deployment's.
 public struct PaymentLedger: Sendable {
@@ -13,7 +22,7 @@ public struct PaymentLedger: Sendable {
     /// What an account that was never opened starts with; nil declines unknown customers.
     public let openingBalance: Int64?
     public private(set) var balances: [CustomerID: Int64] = [:]
-    public private(set) var charges: [String: Charge] = [:]
+    private var charges: [LedgerKey: Charge] = [:]
     /// How many times each customer was actually debited.
     public private(set) var debitCount: [CustomerID: Int] = [:]
     private var chargesMade = 0
@@ -32,6 +41,7 @@ public struct PaymentLedger: Sendable {
     public mutating func charge(key: String, customer: CustomerID, amount: Money, declining: String? = nil)
         -> (outcome: ChargeOutcome, isNew: Bool)
     {
+        let key = LedgerKey(unchecked: key)
         if let existing = charges[key] { return (existing.outcome, false) }
         let outcome: ChargeOutcome
         if let reason = declining {
@@ -54,6 +64,7 @@ public struct PaymentLedger: Sendable {
 
     /// Refunds what was charged under `key`, once; returns the charge it refunded, or nil.
     public mutating func refund(key: String) -> Charge? {
+        let key = LedgerKey(unchecked: key)
         guard var charge = charges[key], case .approved = charge.outcome, !charge.refunded else { return nil }
         charge.refunded = true
         charges[key] = charge
@@ -67,8 +78,8 @@ public struct StockLedger: Sendable {
     /// What a SKU never stocked explicitly starts with.
     public let openingStock: Int64
     public private(set) var stock: [SKU: Int64] = [:]
-    public private(set) var reservations: [String: ReservationOutcome] = [:]
-    public private(set) var shipments: [String: String] = [:]
+    private var reservations: [LedgerKey: ReservationOutcome] = [:]
+    private var shipments: [LedgerKey: String] = [:]
 
     public init(openingStock: Int64) {
         self.openingStock = openingStock
@@ -80,6 +91,7 @@ public struct StockLedger: Sendable {
 
     /// Reserves every line or none under `key`; `isNew` says whether this call decided it.
     public mutating func reserve(key: String, lines: [OrderLine]) -> (outcome: ReservationOutcome, isNew: Bool) {
+        let key = LedgerKey(unchecked: key)
         if let existing = reservations[key] { return (existing, false) }
         // What each SKU needs, in SKU order (an order has a few lines: a list, not a table).
         var needed: [(sku: SKU, quantity: Int64)] = []
@@ -104,10 +116,11 @@ public struct StockLedger: Sendable {
     }
 
     /// Ships what was reserved under `key`; returns the tracking id and whether it is new.
-    public mutating func ship(key: String) throws(CausewayError) -> (tracking: String, isNew: Bool) {
+    public mutating func ship(key raw: String) throws(CausewayError) -> (tracking: String, isNew: Bool) {
+        let key = LedgerKey(unchecked: raw)
         if let tracking = shipments[key] { return (tracking, false) }
         guard reservations[key] == .reserved else {
-            throw CausewayError(.invalidArgument, "nothing reserved under '\(key)' to ship")
+            throw CausewayError(.invalidArgument, "nothing reserved under '\(raw)' to ship")
         }
         let tracking = "trk-\(shipments.count + 1)"
         shipments[key] = tracking

@@ -100,8 +100,12 @@ extension Sequence<Delivery> {
 /// the same value in every process, unlike `Hasher`.
 public enum StableHash {
     public static func fnv1a(_ text: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
+        // Over the bytes where they are: iterating `utf8` costs several times as much per byte.
+        var text = text
+        return text.withUTF8 { bytes in
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            return h
+        }
     }
 }
