@@ -38,6 +38,16 @@ public final class InMemoryEventStore: EventStore, Sendable {
         waiters = Waiters(wakesOnCancel: cancellationWakesSubscribers)
     }
 
+    /// Makes room for `streams` streams of about `eventsPerStream` events each, so that a run
+    /// whose size is known up front does not rehash its tables as they grow.
+    public func reserveCapacity(streams: Int, eventsPerStream: Int) {
+        state.withLock { s in
+            s.log.reserveCapacity(streams * eventsPerStream)
+            s.streams.reserveCapacity(streams)
+            s.eventIndex.reserveCapacity(streams * eventsPerStream)
+        }
+    }
+
     /// Wakes every parked subscriber: those whose tasks were cancelled return.
     public func wakeSubscribers() { waiters.wakeAll() }
 

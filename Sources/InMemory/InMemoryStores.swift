@@ -46,6 +46,11 @@ public final class InMemoryReadModel: ReadModelStore, Sendable {
         }
     }
 
+    /// Makes room for `orders` views (a run whose size is known up front).
+    public func reserveCapacity(_ orders: Int) {
+        views.withLock { $0.reserveCapacity(orders) }
+    }
+
     /// Every view, by order (for checkers and expectations).
     public func snapshot() -> [OrderID: OrderView] { views.withLock { $0 } }
 

@@ -52,6 +52,8 @@ public enum ScenarioRunner {
         configuration.paymentTimeout = scenario.paymentTimeout
         configuration.sessionTimeout = scenario.sessionTimeout
         configuration.trace = trace
+        let placements = scenario.actions.count { if case .place = $0.action { true } else { false } }
+        configuration.expectedOrders = placements
         let world = SimWorld(configuration)
         var balances: [CustomerID: Int64] = [:]
         for (customer, balance) in scenario.customers {
@@ -61,7 +63,7 @@ public enum ScenarioRunner {
         for (sku, quantity) in scenario.stock { world.warehouse.setStock(sku, quantity) }
         world.start()
 
-        let outcomes = PlacementBook(placements: scenario.actions.count { if case .place = $0.action { true } else { false } })
+        let outcomes = PlacementBook(placements: placements)
         // One action waits on the timer queue at a time: each schedules the next as it runs, so
         // a file of many actions does not make every timer of the run dearer. Actions of one
         // instant run in file order; where they meet other timers of that instant, the seed decides.

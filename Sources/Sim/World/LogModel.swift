@@ -88,6 +88,13 @@ public final class LogModel: SimFactObserver, @unchecked Sendable {
     /// Whether each global position was published to the bus (index: position).
     @exclusivity(unchecked) private var published: [Bool] = [false]
 
+    /// Makes room for `orders` orders of about `events` events in all.
+    func reserveCapacity(orders: Int, events: Int) {
+        self.orders.reserveCapacity(orders)
+        inLogOrder.reserveCapacity(orders)
+        published.reserveCapacity(events + 1)
+    }
+
     /// How many events of `type` the whole log holds.
     public func count(_ type: EventType) -> Int { counts[type] }
 

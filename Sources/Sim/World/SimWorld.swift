@@ -50,6 +50,9 @@ public struct WorldConfiguration: Sendable {
     public var trace: TraceMode = .hash
     /// A deliberately broken service variant to run instead of the real one (self-checks only).
     public var mutant: Mutant?
+    /// How many orders the run is expected to place (0: unknown). The store, the read model and
+    /// the world's own bookkeeping make room for them up front instead of growing as they come.
+    public var expectedOrders = 0
 
     public init(seed: UInt64) { self.seed = seed }
 }
@@ -147,6 +150,13 @@ public final class SimWorld: @unchecked Sendable {
         clocks = ServiceName.allCases.map { _ in SimClock(runtime: runtime) }
         network.onLoss = { caller, what in trace.lost(what, caller: caller) }
         network.crash = { [unowned self] in crash($0) }
+        if configuration.expectedOrders > 0 {
+            // An order that ships has four events.
+            let orders = configuration.expectedOrders
+            store.reserveCapacity(streams: orders, eventsPerStream: 4)
+            views.reserveCapacity(orders)
+            log.reserveCapacity(orders: orders, events: 4 * orders)
+        }
     }
 
     /// Starts every service.
