@@ -296,18 +296,18 @@ public final class InMemoryEventBus: EventBus, Sendable {
     }
 
     fileprivate func commit(_ deliveries: [Delivery], _ g: Group, _ m: Member) throws {
-        // A batch from one poll is from one partition: its next offset needs no table. Read by
-        // index, so no delivery is copied.
-        if !deliveries.isEmpty,
-            case let (topic, partition) = (deliveries[0].topic, deliveries[0].partition),
-            deliveries.indices.allSatisfy({ deliveries[$0].partition == partition && deliveries[$0].topic == topic })
-        {
-            var last = deliveries[0].offset
-            for i in deliveries.indices { last = Swift.max(last, deliveries[i].offset) }
-            try commit(deliveries, CollectionOfOne((topic: topic, partition: partition, offset: last + 1)), g, m)
-        } else {
-            try commit(deliveries, deliveries.nextOffsets, g, m)
+        // A batch from one poll is from one partition: its next offset needs no table. One pass,
+        // by index, so no delivery is copied.
+        guard !deliveries.isEmpty else { return try commit(deliveries, deliveries.nextOffsets, g, m) }
+        let topic = deliveries[0].topic, partition = deliveries[0].partition
+        var last = deliveries[0].offset
+        for i in deliveries.indices {
+            guard deliveries[i].partition == partition, deliveries[i].topic == topic else {
+                return try commit(deliveries, deliveries.nextOffsets, g, m)
+            }
+            last = Swift.max(last, deliveries[i].offset)
         }
+        try commit(deliveries, CollectionOfOne((topic: topic, partition: partition, offset: last + 1)), g, m)
     }
 
     /// Commits `offsets`, the next offset of each partition in `deliveries`.

@@ -113,8 +113,7 @@ public final class LogModel: SimFactObserver, @unchecked Sendable {
     }
 
     func appended(_ events: [RecordedEvent], at now: Timestamp) {
-        for i in events.indices {
-            let e = events[i]
+        for e in events {
             counts[e.type] += 1
             guard let id = e.orderID else { continue }
             let order: Order
