@@ -47,14 +47,12 @@ public struct ConsumerLoop<Handler: EventHandler>: Sendable {
 
     /// Runs until the consumer is closed or the task is cancelled.
     public func run() async throws {
-        // One bit per event type, by its ordinal: a delivery is checked without hashing.
-        precondition(EventType.allCases.count <= UInt64.bitWidth, "more event types than bits in a mask")
-        let interests = handler.interests.reduce(UInt64(0)) { $0 | 1 << UInt64($1.ordinal) }
+        let interests = EventType.mask(of: handler.interests)
         while true {
             let batch = try await consumer.poll(max: batchSize)
             if batch.isEmpty { return }
             // By index: a delivery of no interest is skipped without a copy of it.
-            for i in batch.indices where interests & 1 << UInt64(batch[i].event.type.ordinal) != 0 {
+            for i in batch.indices where interests & batch[i].event.type.bit != 0 {
                 let delivery = batch[i]
                 do {
                     try await retry.run(clock: clock) { try await handler.handle(delivery) }

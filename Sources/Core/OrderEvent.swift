@@ -50,6 +50,16 @@ public enum EventType: String, Hashable, Sendable, Codable, CaseIterable {
     /// Hashes the case, not its name (a raw-value enum hashes its string by default, and every
     /// delivery is checked against a set of types).
     public func hash(into hasher: inout Hasher) { hasher.combine(ordinal) }
+
+    /// The type's bit in a mask of types (``mask(of:)``): one bit per type, by its ordinal, so a
+    /// record is checked against a set of types without hashing.
+    @inlinable
+    public var bit: UInt64 { 1 << UInt64(ordinal) }
+
+    /// The mask with the bits of `types`.
+    public static func mask(of types: some Sequence<EventType>) -> UInt64 {
+        types.reduce(0) { $0 | $1.bit }
+    }
 }
 
 /// Payload of `order-created`.

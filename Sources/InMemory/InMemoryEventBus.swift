@@ -63,10 +63,19 @@ public final class InMemoryEventBus: EventBus, Sendable {
         /// The member of each group that owns this partition, by group name: who to wake when a
         /// record becomes visible. Kept by ``rebalance(_:in:)``.
         var readers: [Reader] = [] {
-            didSet { wake = readers.map(\.member.waiters) }
+            didSet { wake = readers.map { ($0.member.waiters, $0.member.interests) } }
         }
-        /// The readers' waiters, in the same order: handed out as is on every publication.
-        private(set) var wake: [Waiters] = []
+        /// The readers' waiters and the event types they read, in the same order: handed out as
+        /// is on every publication.
+        private(set) var wake: [(waiters: Waiters, interests: UInt64)] = []
+        /// The mask (``EventType/bit``) of the types of `records[range]`.
+        func types(_ range: Range<Int>) -> UInt64 {
+            records.withUnsafeBufferPointer { records in
+                var mask: UInt64 = 0
+                for i in range { mask |= records[i].event.type.bit }
+                return mask
+            }
+        }
     }
     /// A group's owner of a partition. Unowned: members hold their partitions' logs, so strong
     /// references back would keep a finished bus alive. A member leaves `readers` in the same
@@ -80,14 +89,31 @@ public final class InMemoryEventBus: EventBus, Sendable {
         let tp: TopicPartition
         let log: Log
         var fetch: Int64
+
+        /// Moves `fetch` past the visible records of no interest; whether one of interest is next.
+        /// Called under the bus's lock.
+        mutating func readPast(_ interests: UInt64) -> Bool {
+            guard fetch < Int64(log.visible) else { return false }
+            guard interests != .max else { return true }
+            let visible = log.visible
+            var offset = Int(fetch)
+            log.records.withUnsafeBufferPointer { records in
+                while offset < visible, interests & records[offset].event.type.bit == 0 { offset += 1 }
+            }
+            fetch = Int64(offset)
+            return offset < visible
+        }
     }
     final class Member: @unchecked Sendable {
         let name: String
         @exclusivity(unchecked) var slots: [Slot] = []
         @exclusivity(unchecked) var active = true
         let waiters: Waiters
-        init(name: String, wakesOnCancel: Bool) {
+        /// The event types this member is handed (``EventType/bit``); it reads past the rest.
+        let interests: UInt64
+        init(name: String, interests: UInt64, wakesOnCancel: Bool) {
             self.name = name
+            self.interests = interests
             waiters = Waiters(wakesOnCancel: wakesOnCancel)
         }
     }
@@ -153,12 +179,14 @@ public final class InMemoryEventBus: EventBus, Sendable {
 
     /// A partition's log is never replaced, so the publication holds on to it until it lands.
     private func makeVisible(_ log: Log, through offset: Int64) {
-        let toWake = state.withLock { _ -> [Waiters] in
-            guard Int64(log.visible) <= offset else { return [] }
+        let (toWake, types) = state.withLock { _ -> ([(waiters: Waiters, interests: UInt64)], UInt64) in
+            guard Int64(log.visible) <= offset else { return ([], 0) }
+            let types = log.types(log.visible..<Int(offset) + 1)
             log.visible = Int(offset) + 1
-            return log.wake
+            return (log.wake, types)
         }
-        for i in toWake.indices { toWake[i].wakeAll() }
+        // A reader that reads none of the new records' types is left asleep.
+        for i in toWake.indices where toWake[i].interests & types != 0 { toWake[i].waiters.wakeAll() }
     }
 
     public func join(group: String, member: String, topics: [String]) async throws -> any BusConsumer {
@@ -167,7 +195,15 @@ public final class InMemoryEventBus: EventBus, Sendable {
 
     /// ``join(group:member:topics:)`` with the member's own type, for a wrapper that calls it
     /// directly rather than through the protocol.
-    public func joinMember(group: String, member: String, topics: [String]) -> Consumer {
+    ///
+    /// With `interests`, the member is handed only records of those event types and woken only
+    /// for them: it reads past the rest as a Kafka client drops records its application does not
+    /// want before they reach it, and its commits cover them (a commit moves the group's offset
+    /// to one past the record handed out, whatever was read past before it). Records read past
+    /// after the last one handed out stay uncommitted until the next commit, so a member that
+    /// takes over the partition reads past them again.
+    public func joinMember(group: String, member: String, topics: [String], interests: Set<EventType>? = nil) -> Consumer {
+        let mask = interests.map(EventType.mask(of:)) ?? .max
         let (consumer, wake) = state.withLock { s -> (Consumer, [Waiters]) in
             let g: Group
             if let existing = s.groups[group] {
@@ -178,7 +214,7 @@ public final class InMemoryEventBus: EventBus, Sendable {
                 s.groups[group] = g
             }
             g.members[member]?.active = false
-            let m = Member(name: member, wakesOnCancel: configuration.cancellationWakesReaders)
+            let m = Member(name: member, interests: mask, wakesOnCancel: configuration.cancellationWakesReaders)
             g.members[member] = m
             return (Consumer(bus: self, group: g, member: m), rebalance(g, in: &s))
         }
@@ -253,9 +289,10 @@ public final class InMemoryEventBus: EventBus, Sendable {
             guard m.active else { return .closed }
             // The member's slots through one pointer: reading a slot's log through the array
             // property would retain the array and the log at every step.
+            let interests = m.interests
             let step = m.slots.withUnsafeMutableBufferPointer { slots -> (batch: [Delivery], empty: Bool) in
                 var ready = 0
-                for i in slots.indices where slots[i].fetch < Int64(slots[i].log.visible) { ready += 1 }
+                for i in slots.indices where slots[i].readPast(interests) { ready += 1 }
                 guard ready > 0 else { return ([], true) }
                 // The partition to read from: the n-th with data, n drawn from the seed when several have.
                 var n = ready == 1 ? 0 : Int(random.below(UInt64(ready)))
@@ -267,20 +304,23 @@ public final class InMemoryEventBus: EventBus, Sendable {
                     }
                     i += 1
                 }
-                let first = Int(slots[i].fetch)
-                let end = Swift.min(slots[i].log.visible, first + Swift.max(max, 1))
-                slots[i].fetch = Int64(end)
+                let first = Int(slots[i].fetch), visible = slots[i].log.visible, limit = Swift.max(max, 1)
                 var batch: [Delivery] = []
-                batch.reserveCapacity(end - first)
+                batch.reserveCapacity(Swift.min(visible - first, limit))
                 // The record's fields read where they are (a copy of the record would retain them
                 // once more and release them again).
                 let tp = slots[i].tp, generation = g.generation
+                var offset = first
                 slots[i].log.records.withUnsafeBufferPointer { records in
-                    for offset in first..<end {
-                        batch.append(Delivery(topic: tp.topic, partition: tp.partition, offset: Int64(offset),
-                                              key: records[offset].key, event: records[offset].event, generation: generation))
+                    while offset < visible, batch.count < limit {
+                        if interests & records[offset].event.type.bit != 0 {
+                            batch.append(Delivery(topic: tp.topic, partition: tp.partition, offset: Int64(offset),
+                                                  key: records[offset].key, event: records[offset].event, generation: generation))
+                        }
+                        offset += 1
                     }
                 }
+                slots[i].fetch = Int64(offset)
                 return (batch, false)
             }
             return step.empty ? .wait(m.waiters, generation: g.generation) : .records(step.batch)
@@ -291,7 +331,8 @@ public final class InMemoryEventBus: EventBus, Sendable {
     fileprivate func hasWork(_ g: Group, _ m: Member, generation: Int) -> Bool {
         state.withLock { _ in
             guard m.active, g.generation == generation else { return true }
-            return m.slots.contains { $0.fetch < Int64($0.log.visible) }
+            let interests = m.interests
+            return m.slots.withUnsafeMutableBufferPointer { slots in slots.indices.contains { slots[$0].readPast(interests) } }
         }
     }
 

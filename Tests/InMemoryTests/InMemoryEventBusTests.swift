@@ -3,10 +3,10 @@ import InMemory
 import Synchronization
 import Testing
 
-func record(_ order: String, version: Int64) -> BusRecord {
+func record(_ order: String, version: Int64, _ event: OrderEvent = .approved) -> BusRecord {
     let event = RecordedEvent(
         eventID: EventID(unchecked: "\(order)-\(version)"), streamID: OrderID(unchecked: order).streamID,
-        streamVersion: version, globalPosition: version, event: .approved, schemaVersion: 1, occurredAt: .zero,
+        streamVersion: version, globalPosition: version, event: event, schemaVersion: 1, occurredAt: .zero,
         recordedAt: .zero, correlationID: "c", causationID: "c")
     return BusRecord(event)
 }
@@ -117,6 +117,34 @@ final class CountingRandom: RandomSource {
         #expect(bus.committedOffsets(group: "g", topic: Topics.orders)[batch[0].partition] == 1)
         // The whole uncommitted rest comes again, from the committed offset.
         #expect(try await m1.poll(max: 10).map(\.offset) == [1, 2])
+    }
+
+    @Test func aMemberWithInterestsIsHandedOnlyThoseTypesAndReadsPastTheRest() async throws {
+        let cancelled = OrderEvent.cancelled(reason: "test")
+        let m1 = bus.joinMember(group: "g", member: "m1", topics: [Topics.orders], interests: [.cancelled])
+        try await bus.publish([record("o1", version: 1), record("o1", version: 2), record("o1", version: 3, cancelled),
+                               record("o1", version: 4)])
+        let first = try await m1.poll(max: 10)
+        #expect(first.map(\.event.streamVersion) == [3])
+        try await m1.commit(first)
+        // The commit covers what was read past before the record handed out, not after it.
+        let partition = bus.partition(forKey: "o1")
+        #expect(bus.committedOffsets(group: "g", topic: Topics.orders)[partition] == 3)
+        // A parked member is handed the next record it wants, past those it does not.
+        let parked = Task { try await m1.poll(max: 10) }
+        try await bus.publish([record("o1", version: 5)])
+        try await bus.publish([record("o1", version: 6, cancelled)])
+        #expect(try await parked.value.map(\.event.streamVersion) == [6])
+        // Not committed: the member taking the partition over reads past 4 and 5 again and is
+        // handed 6 again (at least once).
+        let m2 = bus.joinMember(group: "g", member: "m2", topics: [Topics.orders], interests: [.cancelled])
+        bus.expire(group: "g", member: "m1")
+        let again = try await m2.poll(max: 10)
+        #expect(again.map(\.event.streamVersion) == [6])
+        #expect(again.map(\.offset) == [5])
+        // A member of another group without interests is handed everything.
+        let all = try await bus.join(group: "h", member: "x", topics: [Topics.orders])
+        #expect(try await all.poll(max: 10).map(\.event.streamVersion) == [1, 2, 3, 4, 5, 6])
     }
 
     @Test(arguments: [true, false])

@@ -16,9 +16,9 @@ struct FaultyBus: EventBus {
     }
 
     /// Joins with the in-memory member's own type, which ``FaultyConsumer`` calls directly.
-    func joinMember(group: String, member: String, topics: [String]) throws -> InMemoryEventBus.Consumer {
+    func joinMember(group: String, member: String, topics: [String], interests: Set<EventType>? = nil) throws -> InMemoryEventBus.Consumer {
         if faults.state.busOutage { throw CausewayError(.unavailable, "the broker is down") }
-        return inner.joinMember(group: group, member: member, topics: topics)
+        return inner.joinMember(group: group, member: member, topics: topics, interests: interests)
     }
 }
 

@@ -269,7 +269,7 @@ public final class SimWorld: @unchecked Sendable {
         let faultyBus = FaultyBus(inner: bus, faults: faults)
         node.tasks.append(runtime.spawn {
             let joined = try? await RetryPolicy.forever.run(clock: clock) {
-                try faultyBus.joinMember(group: group, member: member, topics: [Topics.orders])
+                try faultyBus.joinMember(group: group, member: member, topics: [Topics.orders], interests: handler.interests)
             }
             guard let joined else { return }
             let consumer = FaultyConsumer(inner: joined, bus: bus, group: group, member: member, node: name, world: context)
