@@ -23,6 +23,8 @@ final class NodeStatus: @unchecked Sendable {
 /// reply hop with a seeded latency. The event-store node being down makes calls fail with
 /// `unavailable`. A partitioned caller, a lost request or a lost reply makes the caller wait for
 /// its timeout; a lost reply means the call took effect although the caller never hears so.
+/// A refusal (a version conflict, a failed write) is a reply like any other: it takes the reply
+/// hop and can be lost.
 public final class SimNetwork: @unchecked Sendable {
     let clock: SimClock
     let random: SimRandom
@@ -71,7 +73,25 @@ public final class SimNetwork: @unchecked Sendable {
             onLoss(caller, "request")
             try await timeout(server)
         }
-        let result = try await operation()
+        let result: T
+        do {
+            result = try await operation()
+        } catch let gaveUp as CallerGaveUp {
+            throw gaveUp.error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            try await reply(to: node, caller: caller, from: server)
+            throw error
+        }
+        try await reply(to: node, caller: caller, from: server)
+        return result
+    }
+
+    /// The reply's way back: the caller may crash before it arrives, the reply may be lost (the
+    /// caller then times out), or it arrives after a hop.
+    @inline(__always)
+    private func reply(to node: ServiceName?, caller: String, from server: ServiceName) async throws {
         if let node, !faults.state.crashBeforeReply.isEmpty, faults.state.crashBeforeReply.remove(node) != nil {
             crash(node)
             throw CancellationError()
@@ -81,8 +101,13 @@ public final class SimNetwork: @unchecked Sendable {
             try await timeout(server)
         }
         try await hop()
-        return result
     }
+}
+
+/// Thrown by a call's operation when no reply will come and the caller gives up at its own
+/// timeout (a write the store timed out on): the caller gets `error` without a reply hop.
+struct CallerGaveUp: Error {
+    let error: CausewayError
 }
 
 /// A service's connection to the event store over the simulated network, with the store's own
@@ -104,7 +129,7 @@ public struct SimStoreClient: EventStore {
             if network.random.chance(faults.state.timeoutWrites) {
                 if network.random.chance(0.5) { _ = try await store.append(events, to: stream, expected: expected) }
                 try await network.clock.sleep(for: network.callTimeout)
-                throw CausewayError(.timeout, "the event store's write timed out")
+                throw CallerGaveUp(error: CausewayError(.timeout, "the event store's write timed out"))
             }
             return try await store.append(events, to: stream, expected: expected)
         }

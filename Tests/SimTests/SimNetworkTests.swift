@@ -1,0 +1,89 @@
+import Core
+import InMemory
+@testable import Sim
+import Testing
+
+/// The simulated network carries every answer of the store back over a reply hop, refusals too;
+/// only a caller that gives up at its own timeout hears nothing.
+@Suite struct SimNetworkTests {
+    /// Written and read only on the thread that runs the simulation.
+    final class Outcomes: @unchecked Sendable {
+        var lines: [String] = []
+    }
+
+    /// A store behind a network whose every hop takes exactly 5 ms, with the store's node up.
+    struct Setup {
+        let runtime: SimRuntime
+        let faults: FaultBox
+        let network: SimNetwork
+        let client: SimStoreClient
+
+        init() {
+            runtime = SimRuntime(random: SimRandom(seed: 11))
+            let clock = SimClock(runtime: runtime)
+            faults = FaultBox()
+            let nodes = NodeStatus()
+            nodes[.eventstore] = true
+            network = SimNetwork(clock: clock, random: SimRandom(seed: 12), faults: faults, nodes: nodes)
+            network.latency = .milliseconds(5)...(.milliseconds(5))
+            network.callTimeout = .seconds(1)
+            client = SimStoreClient(store: InMemoryEventStore(clock: clock), network: network, caller: .payments)
+        }
+
+        /// Appends one event to `order-o1` expecting `expected`; notes when and how the call ended.
+        func append(_ id: String, expected: ExpectedVersion, into outcomes: Outcomes) async {
+            let event = NewEvent(eventID: EventID(unchecked: id), event: .approved, occurredAt: .zero,
+                                 correlationID: "c", causationID: "c")
+            do {
+                let result = try await client.append([event], to: OrderID(unchecked: "o1").streamID, expected: expected)
+                outcomes.lines.append("\(runtime.now.millis) ok v\(result.lastVersion)")
+            } catch let error as CausewayError {
+                outcomes.lines.append("\(runtime.now.millis) \(error.code)")
+            } catch {
+                outcomes.lines.append("\(runtime.now.millis) \(error)")
+            }
+        }
+    }
+
+    @Test func aConflictComesBackOverTheReplyHopLikeASuccess() {
+        let setup = Setup()
+        let outcomes = Outcomes()
+        setup.runtime.spawn {
+            await setup.append("e1", expected: .noStream, into: outcomes)
+            await setup.append("e2", expected: .noStream, into: outcomes)
+        }
+        #expect(setup.runtime.run(until: .zero + .seconds(10)))
+        // Request and reply take 5 ms each, whether the store accepts or refuses.
+        #expect(outcomes.lines == ["10 ok v1", "20 wrong-expected-version"])
+    }
+
+    @Test func aFailedWriteTakesTheReplyHopAndATimedOutOneDoesNot() {
+        let setup = Setup()
+        let outcomes = Outcomes()
+        setup.runtime.spawn {
+            setup.faults.state.failWrites = 1
+            await setup.append("e1", expected: .any, into: outcomes)
+            setup.faults.state.failWrites = 0
+            setup.faults.state.timeoutWrites = 1
+            await setup.append("e2", expected: .any, into: outcomes)
+        }
+        #expect(setup.runtime.run(until: .zero + .seconds(10)))
+        // The failed write is answered (5 + 5 ms); the timed-out one is given up on by the caller
+        // a timeout after its request arrived (10 + 5 + 1,000 ms), with no reply hop after that.
+        #expect(outcomes.lines == ["10 unavailable", "1015 timeout"])
+    }
+
+    @Test func aLostRefusalLeavesTheCallerWaitingForItsTimeout() {
+        let setup = Setup()
+        let outcomes = Outcomes()
+        setup.runtime.spawn {
+            await setup.append("e1", expected: .noStream, into: outcomes)
+            setup.faults.state.loseReplies = 1
+            await setup.append("e2", expected: .noStream, into: outcomes)
+        }
+        #expect(setup.runtime.run(until: .zero + .seconds(10)))
+        // The conflict's reply is lost: the caller hears nothing and times out a second after
+        // the store refused (10 + 5 + 1,000 ms).
+        #expect(outcomes.lines == ["10 ok v1", "1015 timeout"])
+    }
+}
