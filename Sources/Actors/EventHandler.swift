@@ -1,6 +1,9 @@
 public import Core
 
 /// Something that reacts to deliveries from the bus: every consuming service.
+///
+/// The services are `final` actors: otherwise a call from another module goes through the
+/// actor's method table, and the simulator could not specialise a service for its ports.
 public protocol EventHandler: Sendable {
     /// The event types this handler acts on; the rest are committed without a call.
     var interests: Set<EventType> { get }

@@ -3,7 +3,7 @@ public import Core
 /// An order-query worker: keeps the read model in step with the log. Several workers share one
 /// consumer group; each view is written compare-and-set on its version, duplicates are skipped,
 /// and a gap (an event ahead of the view) is filled by reading the stream from the store.
-public actor OrderQueryWorker<Store: EventStore, Views: ReadModelStore>: EventHandler {
+public final actor OrderQueryWorker<Store: EventStore, Views: ReadModelStore>: EventHandler {
     let store: Store
     let views: Views
     let clock: any TimeSource

@@ -20,7 +20,7 @@ public struct PlaceOrderResult: Hashable, Sendable {
 ///
 /// It keeps nothing it cannot rebuild: idempotency comes from ids derived from the client key,
 /// and the pending payment deadlines are rebuilt from the log by ``recover()`` after a restart.
-public actor OrderService<Store: EventStore>: EventHandler {
+public final actor OrderService<Store: EventStore>: EventHandler {
     public struct Configuration: Hashable, Sendable {
         /// How long an order may wait for a payment outcome before the saga cancels it.
         public var paymentTimeout: Duration

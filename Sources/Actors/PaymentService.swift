@@ -5,7 +5,7 @@ public import Core
 ///
 /// Exactly-once rests on two things: the provider is idempotent by a key derived from the order,
 /// and the service re-reads the stream and appends at the exact version it decided on.
-public actor PaymentService<Store: EventStore, Provider: PaymentProvider>: EventHandler {
+public final actor PaymentService<Store: EventStore, Provider: PaymentProvider>: EventHandler {
     let writer: StreamWriter<Store>
     let provider: Provider
     /// How often the provider is tried for a charge before the service gives up on it (the saga's

@@ -2,7 +2,7 @@ public import Core
 
 /// The shipping service: reserves stock for paid orders, approves and ships them, or records a
 /// shipment failure (which the order saga turns into a cancellation and a refund).
-public actor ShippingService<Store: EventStore, Stock: Warehouse>: EventHandler {
+public final actor ShippingService<Store: EventStore, Stock: Warehouse>: EventHandler {
     let writer: StreamWriter<Store>
     let warehouse: Stock
     /// Orders this instance has seen shipped or cancelled. An order never leaves those statuses
