@@ -161,6 +161,12 @@ public final class InMemoryEventBus: EventBus, Sendable {
     }
 
     public func publish(_ records: [BusRecord]) async throws {
+        publishSync(records)
+    }
+
+    /// ``publish(_:)``, done at once (it never waits): a caller on the simulator's thread pays no
+    /// async frame for it.
+    public func publishSync(_ records: [BusRecord]) {
         for record in records {
             let tp = TopicPartition(topic: record.topic, partition: partition(forKey: record.key))
             let (log, offset) = state.withLock { s -> (Log, Int64) in

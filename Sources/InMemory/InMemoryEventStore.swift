@@ -52,6 +52,24 @@ public final class InMemoryEventStore: EventStore, Sendable {
     public func wakeSubscribers() { waiters.wakeAll() }
 
     public func append(_ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion) async throws -> AppendResult {
+        try appendSync(events, to: stream, expected: expected)
+    }
+
+    public func readStream(_ stream: StreamID, from version: Int64, direction: ReadDirection, limit: Int) async throws
+        -> [RecordedEvent]
+    {
+        try readStreamSync(stream, from: version, direction: direction, limit: limit)
+    }
+
+    public func readAll(after position: Int64, limit: Int) async throws -> [RecordedEvent] {
+        try readAllSync(after: position, limit: limit)
+    }
+
+    // The store's work never waits, so each port method is also here without `async`: a caller on
+    // the simulator's thread then pays no async frame for it.
+
+    /// ``append(_:to:expected:)``, done at once.
+    public func appendSync(_ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion) throws(CausewayError) -> AppendResult {
         guard !events.isEmpty else { throw CausewayError(.invalidArgument, "an append needs at least one event") }
         let now = clock.now()
         let (result, written) = try state.withLock { s throws(CausewayError) -> (AppendResult, [RecordedEvent]) in
@@ -134,7 +152,8 @@ public final class InMemoryEventStore: EventStore, Sendable {
                             lastPosition: last.globalPosition, wasDuplicate: true)
     }
 
-    public func readStream(_ stream: StreamID, from version: Int64, direction: ReadDirection, limit: Int) async throws
+    /// ``readStream(_:from:direction:limit:)``, done at once.
+    public func readStreamSync(_ stream: StreamID, from version: Int64, direction: ReadDirection, limit: Int) throws(CausewayError)
         -> [RecordedEvent]
     {
         guard limit > 0 else { throw CausewayError(.invalidArgument, "limit must be positive (got \(limit))") }
@@ -161,7 +180,8 @@ public final class InMemoryEventStore: EventStore, Sendable {
         }
     }
 
-    public func readAll(after position: Int64, limit: Int) async throws -> [RecordedEvent] {
+    /// ``readAll(after:limit:)``, done at once.
+    public func readAllSync(after position: Int64, limit: Int) throws(CausewayError) -> [RecordedEvent] {
         guard limit > 0 else { throw CausewayError(.invalidArgument, "limit must be positive (got \(limit))") }
         return state.withLock { s in
             let start = Int(max(position, 0))

@@ -38,6 +38,7 @@ public protocol EventSubscription: Sendable {
 
 extension EventStore {
     /// Reads a whole stream forwards.
+    @inlinable @inline(__always)  // an async frame of its own for every load otherwise
     public func readStream(_ stream: StreamID) async throws -> [RecordedEvent] {
         try await readStream(stream, from: 1, direction: .forwards, limit: Int.max)
     }

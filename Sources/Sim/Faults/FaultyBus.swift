@@ -8,7 +8,7 @@ struct FaultyBus: EventBus {
 
     func publish(_ records: [BusRecord]) async throws {
         if faults.state.busOutage { throw CausewayError(.unavailable, "the broker is down") }
-        try await inner.publish(records)
+        inner.publishSync(records)
     }
 
     func join(group: String, member: String, topics: [String]) async throws -> any BusConsumer {

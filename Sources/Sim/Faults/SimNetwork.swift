@@ -127,11 +127,11 @@ public struct SimStoreClient: EventStore {
                 throw CausewayError(.unavailable, "the event store failed the write")
             }
             if network.random.chance(faults.state.timeoutWrites) {
-                if network.random.chance(0.5) { _ = try await store.append(events, to: stream, expected: expected) }
+                if network.random.chance(0.5) { _ = try store.appendSync(events, to: stream, expected: expected) }
                 try await network.clock.sleep(for: network.callTimeout)
                 throw CallerGaveUp(error: CausewayError(.timeout, "the event store's write timed out"))
             }
-            return try await store.append(events, to: stream, expected: expected)
+            return try store.appendSync(events, to: stream, expected: expected)
         }
     }
 
@@ -149,11 +149,11 @@ public struct SimStoreClient: EventStore {
     public func readStream(_ stream: StreamID, from version: Int64, direction: ReadDirection, limit: Int) async throws
         -> [RecordedEvent]
     {
-        try await read { try await store.readStream(stream, from: version, direction: direction, limit: limit) }
+        try await read { try store.readStreamSync(stream, from: version, direction: direction, limit: limit) }
     }
 
     public func readAll(after position: Int64, limit: Int) async throws -> [RecordedEvent] {
-        try await read { try await store.readAll(after: position, limit: limit) }
+        try await read { try store.readAllSync(after: position, limit: limit) }
     }
 
     public func subscribeAll(after position: Int64) async throws -> any EventSubscription {
