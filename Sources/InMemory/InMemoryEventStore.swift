@@ -92,7 +92,9 @@ public final class InMemoryEventStore: EventStore, Sendable {
                                     actualVersion: actual)
             }
             var written: [RecordedEvent] = []
-            written.reserveCapacity(events.count)
+            // A new stream keeps this array as its events: room for a few appends more, so an
+            // order's next events do not regrow it one by one.
+            written.reserveCapacity(slot == nil ? max(events.count, 4) : events.count)
             for (i, e) in events.enumerated() {
                 let recorded = RecordedEvent(
                     eventID: e.eventID, streamID: stream, streamVersion: actual + Int64(i) + 1,

@@ -30,6 +30,16 @@ import Testing
         #expect(EventID(unchecked: "e1")._rawHashValue(seed: 1) != EventID(unchecked: "e1")._rawHashValue(seed: 2))
     }
 
+    @Test func aStreamNamesItsOrderOnlyAfterTheOrderPrefix() {
+        #expect(OrderID(unchecked: "o1").streamID.orderID == OrderID(unchecked: "o1"))
+        #expect(StreamID(unchecked: "order-ord-0123456789abcdef0123").orderID == OrderID(unchecked: "ord-0123456789abcdef0123"))
+        #expect(StreamID(unchecked: "order-").orderID == OrderID(unchecked: ""))
+        #expect(StreamID(unchecked: "orders-1").orderID == nil)
+        #expect(StreamID(unchecked: "order").orderID == nil)
+        #expect(StreamID(unchecked: "Order-o1").orderID == nil)
+        #expect(StreamID(unchecked: "").orderID == nil)
+    }
+
     @Test func tablesKeyedByIdsFindEveryKey() {
         var table: [CustomerID: Int] = [:]
         for (i, raw) in ids.enumerated() { table[CustomerID(unchecked: raw)] = i }
