@@ -167,7 +167,10 @@ public final actor OrderService<Store: EventStore>: EventHandler {
                 continue
             }
             let first = deadlines[deadlineHead]
-            if first.at > writer.clock.now() {
+            // An order whose payment outcome came in needs no wake-up at its deadline: passed
+            // over now, the service sleeps only until the first order still waiting.
+            let waiting = awaitingPayment.contains(first.order)
+            if waiting, first.at > writer.clock.now() {
                 try await writer.clock.sleep(until: first.at)
                 continue
             }
@@ -176,7 +179,8 @@ public final actor OrderService<Store: EventStore>: EventHandler {
                 deadlines.removeFirst(deadlineHead)
                 deadlineHead = 0
             }
-            guard awaitingPayment.remove(first.order) != nil else { continue }
+            guard waiting else { continue }
+            awaitingPayment.remove(first.order)
             do {
                 try await settle(first.order, cause: "deadline") { OrderDecider.paymentDeadlinePassed($0) }
             } catch let error as CausewayError where error.isTransient {
