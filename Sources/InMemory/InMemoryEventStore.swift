@@ -4,7 +4,8 @@ import Synchronization
 /// Sees every append of an in-memory store, in order (the simulator's trace and checkers). A class,
 /// so that holding and calling one costs a plain reference.
 public protocol EventStoreObserver: AnyObject, Sendable {
-    func appended(_ events: [RecordedEvent])
+    /// `events` are the append's events, in order (a slice of the stream where they are stored).
+    func appended(_ events: ArraySlice<RecordedEvent>)
 }
 
 /// The in-memory event store: the semantics of the real one (optimistic concurrency, idempotent
@@ -72,7 +73,7 @@ public final class InMemoryEventStore: EventStore, Sendable {
     public func appendSync(_ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion) throws(CausewayError) -> AppendResult {
         guard !events.isEmpty else { throw CausewayError(.invalidArgument, "an append needs at least one event") }
         let now = clock.now()
-        let (result, written) = try state.withLock { s throws(CausewayError) -> (AppendResult, [RecordedEvent]) in
+        let (result, written) = try state.withLock { s throws(CausewayError) -> (AppendResult, ArraySlice<RecordedEvent>) in
             // Every append is a few lookups in tables as large as the log, so each is done once:
             // the ids are claimed as they are checked, and the stream is found by index.
             guard Self.claim(events, at: s.log.count, in: &s.eventIndex) else {
@@ -91,26 +92,39 @@ public final class InMemoryEventStore: EventStore, Sendable {
                                     "stream '\(stream)' expected version \(expected) but is at \(actual)",
                                     actualVersion: actual)
             }
-            var written: [RecordedEvent] = []
-            // A new stream keeps this array as its events: room for a few appends more, so an
-            // order's next events do not regrow it one by one.
-            written.reserveCapacity(slot == nil ? max(events.count, 4) : events.count)
-            for (i, e) in events.enumerated() {
-                let recorded = RecordedEvent(
+            // The events are written where the stream is stored, and the observers are handed
+            // them there, as a slice (a separate array of them cost an allocation and a copy).
+            let first = Int64(s.log.count) + 1
+            func record(_ i: Int, _ e: NewEvent) -> RecordedEvent {
+                RecordedEvent(
                     eventID: e.eventID, streamID: stream, streamVersion: actual + Int64(i) + 1,
-                    globalPosition: Int64(s.log.count) + 1, event: e.event, schemaVersion: e.schemaVersion,
+                    globalPosition: first + Int64(i), event: e.event, schemaVersion: e.schemaVersion,
                     occurredAt: e.occurredAt, recordedAt: now, correlationID: e.correlationID, causationID: e.causationID,
                     orderID: orderID)
-                s.log.append(recorded)
-                written.append(recorded)
             }
+            let written: ArraySlice<RecordedEvent>
             if let slot {
-                s.streams.values[slot].events.append(contentsOf: written)
+                for (i, e) in events.enumerated() {
+                    let recorded = record(i, e)
+                    s.log.append(recorded)
+                    s.streams.values[slot].events.append(recorded)
+                }
+                written = s.streams.values[slot].events[Int(actual)...]
             } else {
-                s.streams[stream] = Stream(orderID: orderID, events: written)
+                // Room for a few appends more, so an order's next events do not regrow it one by one.
+                var new: [RecordedEvent] = []
+                new.reserveCapacity(max(events.count, 4))
+                for (i, e) in events.enumerated() {
+                    let recorded = record(i, e)
+                    s.log.append(recorded)
+                    new.append(recorded)
+                }
+                s.streams[stream] = Stream(orderID: orderID, events: new)
+                written = new[...]
             }
-            let result = AppendResult(lastVersion: written.last!.streamVersion, firstPosition: written.first!.globalPosition,
-                                      lastPosition: written.last!.globalPosition, wasDuplicate: false)
+            let count = Int64(events.count)
+            let result = AppendResult(lastVersion: actual + count, firstPosition: first,
+                                      lastPosition: first + count - 1, wasDuplicate: false)
             return (result, written)
         }
         if !written.isEmpty {

@@ -72,7 +72,7 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
 
     // MARK: Store and bus
 
-    public func appended(_ events: [RecordedEvent]) {
+    public func appended(_ events: ArraySlice<RecordedEvent>) {
         for i in events.indices {
             eventsAppended += 1
             line { .append(at: $0, stream: events[i].streamID, version: events[i].streamVersion,
@@ -206,6 +206,6 @@ enum TraceEntry: Sendable {
 
 /// Receives the facts of a run as they happen (the checkers and the scenario's bookkeeping).
 protocol SimFactObserver: AnyObject {
-    func appended(_ events: [RecordedEvent], at: Timestamp)
+    func appended(_ events: ArraySlice<RecordedEvent>, at: Timestamp)
     func published(_ event: RecordedEvent)
 }

@@ -112,7 +112,7 @@ public final class LogModel: SimFactObserver, @unchecked Sendable {
         return orders[id]
     }
 
-    func appended(_ events: [RecordedEvent], at now: Timestamp) {
+    func appended(_ events: ArraySlice<RecordedEvent>, at now: Timestamp) {
         for e in events {
             counts[e.type] += 1
             guard let id = e.orderID else { continue }
