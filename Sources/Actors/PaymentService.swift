@@ -36,7 +36,7 @@ public final actor PaymentService<Store: EventStore, Provider: PaymentProvider>:
         let key = Self.chargeKey(order)
         let cause = delivery.event.eventID.rawValue
         var current = try await writer.load(order)
-        while let state = current {
+        while let state = current.take() {  // taken: each step hands the state on without a copy
             switch PaymentDecider.next(state) {
             case .charge(let customer, let amount):
                 let outcome: ChargeOutcome

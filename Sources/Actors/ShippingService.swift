@@ -33,7 +33,7 @@ public final actor ShippingService<Store: EventStore, Stock: Warehouse>: EventHa
         let key = Self.shipmentKey(order)
         let cause = delivery.event.eventID.rawValue
         var current = try await writer.load(order)
-        while let state = current {
+        while let state = current.take() {  // taken: each step hands the state on without a copy
             switch ShipmentDecider.next(state) {
             case .reserve(let lines):
                 let outcome = try await writer.retry.run(clock: writer.clock) {

@@ -29,8 +29,11 @@ public struct StreamWriter<Store: EventStore>: Sendable {
     /// Appends `events` after `state.version`, caused by `cause`. Returns the state with them folded
     /// in, or nil when the stream moved on (an expected-version conflict): the caller re-decides.
     /// Event ids are made once, so a retry after a lost reply is recognised as the same append.
+    ///
+    /// `state` is taken, not copied: the new state is it with the events folded in (a copy of a
+    /// state retains and releases every string in it).
     public func append(
-        _ events: [OrderEvent], to state: OrderState, causedBy cause: String
+        _ events: [OrderEvent], to state: consuming OrderState, causedBy cause: String
     ) async throws -> OrderState? {
         let now = clock.now()
         // A loop, not `map`: a closure capturing the writer would need its metadata.
@@ -40,16 +43,16 @@ public struct StreamWriter<Store: EventStore>: Sendable {
             new.append(NewEvent(eventID: random.makeEventID(), event: event, occurredAt: now,
                                 correlationID: state.correlationID, causationID: cause))
         }
-        let stream = state.orderID.streamID
+        let order = state.orderID, stream = order.streamID, expected = state.version
         let result: AppendResult
         do {
             result = try await retry.run(clock: clock) {
-                try await store.append(new, to: stream, expected: .exact(state.version))
+                try await store.append(new, to: stream, expected: .exact(expected))
             }
         } catch where CausewayError.isConflict(error) {
             return nil
         }
-        var next: OrderState? = state
+        var next: OrderState? = consume state
         var version = result.lastVersion - Int64(new.count)
         var position = result.firstPosition
         for event in new {
@@ -58,7 +61,7 @@ public struct StreamWriter<Store: EventStore>: Sendable {
                 eventID: event.eventID, streamID: stream, streamVersion: version,
                 globalPosition: position, event: event.event, schemaVersion: event.schemaVersion,
                 occurredAt: event.occurredAt, recordedAt: now, correlationID: event.correlationID,
-                causationID: event.causationID, orderID: state.orderID)
+                causationID: event.causationID, orderID: order)
             OrderState.evolve(&next, recorded)
             position += 1
         }
