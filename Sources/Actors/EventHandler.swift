@@ -24,8 +24,12 @@ public protocol ConsumerObserver: Sendable {
 /// capped backoff until it succeeds: skipping it could strand an order. One that fails for any
 /// other reason (a bug, a malformed event) is reported and skipped. A commit refused because of a
 /// rebalance is ignored: the new owner will be handed the record again.
-public struct ConsumerLoop<Handler: EventHandler>: Sendable {
-    public let consumer: any BusConsumer
+///
+/// Generic over the consumer as well as the handler, so that a loop over a known consumer calls
+/// its `poll` and `commit` directly (a deployment's consumer, known only as `any BusConsumer`,
+/// is opened where the loop is made; see `ConsumerService`).
+public struct ConsumerLoop<Handler: EventHandler, Consumer: BusConsumer>: Sendable {
+    public let consumer: Consumer
     public let handler: Handler
     public let member: String
     public let clock: any TimeSource
@@ -35,7 +39,7 @@ public struct ConsumerLoop<Handler: EventHandler>: Sendable {
     public let batchSize: Int
 
     public init(
-        consumer: any BusConsumer, handler: Handler, member: String, clock: any TimeSource,
+        consumer: Consumer, handler: Handler, member: String, clock: any TimeSource,
         retry: RetryPolicy = .forever, observer: (any ConsumerObserver)? = nil, batchSize: Int = 64
     ) {
         precondition(batchSize > 0, "a poll must be allowed at least one record")
@@ -80,13 +84,13 @@ public struct ConsumerLoop<Handler: EventHandler>: Sendable {
 extension EventHandler where Self: Actor {
     /// Runs `loop` on this actor: polling, handling and committing then never leave it, so a
     /// delivery costs no executor switch.
-    public func consume(_ loop: ConsumerLoop<Self>) async throws {
+    public func consume<Consumer>(_ loop: ConsumerLoop<Self, Consumer>) async throws {
         try await Self.run(loop, on: self)
     }
 
     /// A method of a protocol extension is not isolated to the actor by itself; this parameter is
     /// what puts the loop (and every nonisolated call it makes) on it.
-    private static func run(_ loop: ConsumerLoop<Self>, on handler: isolated Self) async throws {
+    private static func run<Consumer>(_ loop: ConsumerLoop<Self, Consumer>, on handler: isolated Self) async throws {
         try await loop.run()
     }
 }

@@ -58,14 +58,18 @@ public struct ConsumerService<Handler: EventHandler & Actor>: Service {
             }
             readiness.joined(member)
             logger.info("joined consumer group", metadata: ["group": "\(group)", "member": "\(member)"])
-            let loop = ConsumerLoop(consumer: consumer, handler: handler, member: member, clock: clock,
-                                    observer: LoggingObserver(logger: logger))
             do {
-                try await handler.consume(loop)
+                try await consume(consumer)
             } catch is CancellationError {
                 await consumer.close()
             }
         }
+    }
+
+    /// Runs the loop over the consumer as what it is (the bus hands it out as `any BusConsumer`).
+    private func consume(_ consumer: some BusConsumer) async throws {
+        try await handler.consume(ConsumerLoop(consumer: consumer, handler: handler, member: member, clock: clock,
+                                               observer: LoggingObserver(logger: logger)))
     }
 }
 

@@ -361,7 +361,7 @@ extension ServiceTests {
         let order = try await place().orderID
         let created = try await store.readStream(order.streamID)[0]
         try await bus.publish(Array(repeating: BusRecord(created), count: 5))
-        let consumer = try await bus.join(group: "g", member: "m", topics: [Topics.orders])
+        let consumer = bus.joinMember(group: "g", member: "m", topics: [Topics.orders])
         let handler = RecordingHandler()
         let loop = Task { try await handler.consume(ConsumerLoop(consumer: consumer, handler: handler, member: "m",
                                                                  clock: StillClock(), batchSize: 2)) }
