@@ -33,6 +33,9 @@ public struct PaymentLedger: Sendable {
 
     public mutating func open(_ customer: CustomerID, balance: Int64) { balances[customer] = balance }
 
+    /// Makes room for `charges` charges (a run whose size is known up front).
+    public mutating func reserveCapacity(charges count: Int) { charges.reserveCapacity(count) }
+
     /// The balance of a customer (the opening balance if never touched; 0 if unknown).
     public func balance(of customer: CustomerID) -> Int64 { balances[customer] ?? openingBalance ?? 0 }
 
@@ -51,7 +54,7 @@ public struct PaymentLedger: Sendable {
                 balances[customer] = balance - amount.minorUnits
                 debitCount[customer, default: 0] += 1
                 chargesMade += 1
-                outcome = .approved(chargeID: "ch-\(chargesMade)")
+                outcome = .approved(chargeID: .prefixed("ch-", String(chargesMade)))
             } else {
                 outcome = .declined(reason: "insufficient-funds")
             }
@@ -86,6 +89,12 @@ public struct StockLedger: Sendable {
     }
 
     public mutating func setStock(_ sku: SKU, _ quantity: Int64) { stock[sku] = quantity }
+
+    /// Makes room for `orders` reservations and shipments (a run whose size is known up front).
+    public mutating func reserveCapacity(orders count: Int) {
+        reservations.reserveCapacity(count)
+        shipments.reserveCapacity(count)
+    }
 
     public func stock(of sku: SKU) -> Int64 { stock[sku] ?? openingStock }
 
@@ -122,7 +131,7 @@ public struct StockLedger: Sendable {
         guard reservations[key] == .reserved else {
             throw CausewayError(.invalidArgument, "nothing reserved under '\(raw)' to ship")
         }
-        let tracking = "trk-\(shipments.count + 1)"
+        let tracking = String.prefixed("trk-", String(shipments.count + 1))
         shipments[key] = tracking
         return (tracking, true)
     }

@@ -41,6 +41,9 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
 
     public func open(_ customer: CustomerID, balance: Int64) { ledger.open(customer, balance: balance) }
 
+    /// Makes room for `orders` charges.
+    func reserveCapacity(_ orders: Int) { ledger.reserveCapacity(charges: orders) }
+
     public var balances: [CustomerID: Int64] { ledger.balances }
     public var debitCount: [CustomerID: Int] { ledger.debitCount }
 
@@ -107,6 +110,9 @@ public final class SimWarehouse: Warehouse, @unchecked Sendable {
     }
 
     public func setStock(_ sku: SKU, _ quantity: Int64) { ledger.setStock(sku, quantity) }
+
+    /// Makes room for `orders` reservations and shipments.
+    func reserveCapacity(_ orders: Int) { ledger.reserveCapacity(orders: orders) }
 
     public var stock: [SKU: Int64] { ledger.stock }
 

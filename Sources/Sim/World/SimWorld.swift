@@ -156,6 +156,8 @@ public final class SimWorld: @unchecked Sendable {
             store.reserveCapacity(streams: orders, eventsPerStream: 4)
             views.reserveCapacity(orders)
             log.reserveCapacity(orders: orders, events: 4 * orders)
+            provider.reserveCapacity(orders)
+            warehouse.reserveCapacity(orders)
         }
     }
 
