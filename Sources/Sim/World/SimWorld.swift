@@ -306,43 +306,62 @@ public final class SimWorld: @unchecked Sendable {
     private func attemptPlace(_ command: PlaceOrder, attempt: Int,
                               done: @escaping (Result<PlaceOrderResult, CausewayError>) -> Void) {
         let node = nodes[ServiceName.orders.ordinal]
-        let finish: (Result<PlaceOrderResult, CausewayError>) -> Void = { [self] result in
-            if case .failure(let error) = result, error.isTransient, command.clientKey != nil, attempt < 5 {
-                runtime.schedule(at: runtime.now + .milliseconds(200 * attempt)) { [self] in
-                    attemptPlace(command, attempt: attempt + 1, done: done)
-                }
-            } else {
-                done(result)
-            }
-        }
+        let placement = Placement(world: self, command: command, attempt: attempt, done: done, node: node)
         guard node.up, let service = orderService else {
-            finish(.failure(CausewayError(.unavailable, "the order service is down")))
+            placement.finish(.failure(CausewayError(.unavailable, "the order service is down")))
             return
         }
-        let network = self.network
-        let box = UncheckedBox(finish)
-        let number = node.nextRequest
-        node.nextRequest += 1
-        let request = UncheckedBox(node)
-        let task = runtime.spawn {
-            defer { request.value.requests[number] = nil }
+        node.requests[placement.number] = runtime.spawn { await placement.run(on: service) }
+    }
+
+    /// One attempt of a client's request, from the simulator thread to its task and back: what it
+    /// needs is held here, once, rather than in a closure and a box each.
+    private final class Placement: @unchecked Sendable {
+        let world: SimWorld
+        let command: PlaceOrder
+        let attempt: Int
+        let done: (Result<PlaceOrderResult, CausewayError>) -> Void
+        let node: Node
+        let number: Int
+
+        init(world: SimWorld, command: PlaceOrder, attempt: Int,
+             done: @escaping (Result<PlaceOrderResult, CausewayError>) -> Void, node: Node) {
+            self.world = world
+            self.command = command
+            self.attempt = attempt
+            self.done = done
+            self.node = node
+            number = node.nextRequest
+            node.nextRequest += 1
+        }
+
+        /// Sends the request to the order service over the network and finishes with its answer.
+        func run(on service: OrderService<SimStoreClient>) async {
+            defer { node.requests[number] = nil }
             let result: Result<PlaceOrderResult, CausewayError>
             do {
-                let placed = try await network.call(from: nil, to: .orders) { try await service.place(command) }
+                let command = self.command
+                let placed = try await world.network.call(from: nil, to: .orders) { try await service.place(command) }
                 result = .success(placed)
             } catch let error as CausewayError {
                 result = .failure(error)
             } catch {
                 result = .failure(CausewayError(.unavailable, "the order service went away during the request"))
             }
-            box.value(result)
+            finish(result)
         }
-        node.requests[number] = task
-    }
-}
 
-/// Carries a simulator-thread-only value into a simulator task.
-final class UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+        /// Hands the outcome to the client, or, for a transient failure of a request with an
+        /// idempotency key, tries again a little later.
+        func finish(_ result: Result<PlaceOrderResult, CausewayError>) {
+            if case .failure(let error) = result, error.isTransient, command.clientKey != nil, attempt < 5 {
+                let world = world, command = command, attempt = attempt, done = done
+                world.runtime.schedule(at: world.runtime.now + .milliseconds(200 * attempt)) {
+                    world.attemptPlace(command, attempt: attempt + 1, done: done)
+                }
+            } else {
+                done(result)
+            }
+        }
+    }
 }
