@@ -45,45 +45,45 @@ import Testing
         }
     }
 
-    @Test func aConflictComesBackOverTheReplyHopLikeASuccess() {
+    /// Runs `calls` in one simulated task until it is done; returns the outcomes it noted.
+    private func outcomes(of calls: @escaping @Sendable (Setup, Outcomes) async -> Void) -> [String] {
         let setup = Setup()
         let outcomes = Outcomes()
-        setup.runtime.spawn {
+        setup.runtime.spawn { await calls(setup, outcomes) }
+        #expect(setup.runtime.run(until: .zero + .seconds(10)))
+        return outcomes.lines
+    }
+
+    @Test func aConflictComesBackOverTheReplyHopLikeASuccess() {
+        let lines = outcomes { setup, outcomes in
             await setup.append("e1", expected: .noStream, into: outcomes)
             await setup.append("e2", expected: .noStream, into: outcomes)
         }
-        #expect(setup.runtime.run(until: .zero + .seconds(10)))
         // Request and reply take 5 ms each, whether the store accepts or refuses.
-        #expect(outcomes.lines == ["10 ok v1", "20 wrong-expected-version"])
+        #expect(lines == ["10 ok v1", "20 wrong-expected-version"])
     }
 
     @Test func aFailedWriteTakesTheReplyHopAndATimedOutOneDoesNot() {
-        let setup = Setup()
-        let outcomes = Outcomes()
-        setup.runtime.spawn {
+        let lines = outcomes { setup, outcomes in
             setup.faults.state.failWrites = 1
             await setup.append("e1", expected: .any, into: outcomes)
             setup.faults.state.failWrites = 0
             setup.faults.state.timeoutWrites = 1
             await setup.append("e2", expected: .any, into: outcomes)
         }
-        #expect(setup.runtime.run(until: .zero + .seconds(10)))
         // The failed write is answered (5 + 5 ms); the timed-out one is given up on by the caller
         // a timeout after its request arrived (10 + 5 + 1,000 ms), with no reply hop after that.
-        #expect(outcomes.lines == ["10 unavailable", "1015 timeout"])
+        #expect(lines == ["10 unavailable", "1015 timeout"])
     }
 
     @Test func aLostRefusalLeavesTheCallerWaitingForItsTimeout() {
-        let setup = Setup()
-        let outcomes = Outcomes()
-        setup.runtime.spawn {
+        let lines = outcomes { setup, outcomes in
             await setup.append("e1", expected: .noStream, into: outcomes)
             setup.faults.state.loseReplies = 1
             await setup.append("e2", expected: .noStream, into: outcomes)
         }
-        #expect(setup.runtime.run(until: .zero + .seconds(10)))
         // The conflict's reply is lost: the caller hears nothing and times out a second after
         // the store refused (10 + 5 + 1,000 ms).
-        #expect(outcomes.lines == ["10 ok v1", "1015 timeout"])
+        #expect(lines == ["10 ok v1", "1015 timeout"])
     }
 }
