@@ -52,7 +52,10 @@ public struct OrderState: Hashable, Sendable, Codable {
     public var approved: Bool
 
     /// The state after an order's first event.
-    @inlinable
+    // Inlined everywhere, so the state is built where it is stored: compiled on its own (as the
+    // optimizer chose for the read model and the log model), it was built in a temporary and
+    // copied out, every string in it retained and released once more.
+    @inlinable @inline(__always)
     public init(created: OrderCreated, at event: RecordedEvent) {
         orderID = created.orderID
         customerID = created.customerID

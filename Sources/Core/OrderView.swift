@@ -41,13 +41,13 @@ public struct OrderView: Hashable, Sendable, Codable {
         return true
     }
 
-    /// The view of a stream's first event.
     /// Whether `event` starts a view: a stream's `order-created` at version 1.
     public static func starts(with event: RecordedEvent) -> Bool {
         guard event.streamVersion == 1, case .created = event.event else { return false }
         return true
     }
 
+    /// The view of a stream's first event.
     public init?(first event: RecordedEvent) {
         guard Self.starts(with: event), case .created(let created) = event.event else { return nil }
         state = OrderState(created: created, at: event)
