@@ -95,30 +95,27 @@ public final class InMemoryEventStore: EventStore, Sendable {
             // The events are written where the stream is stored, and the observers are handed
             // them there, as a slice (a separate array of them cost an allocation and a copy).
             let first = Int64(s.log.count) + 1
-            func record(_ i: Int, _ e: NewEvent) -> RecordedEvent {
-                RecordedEvent(
-                    eventID: e.eventID, streamID: stream, streamVersion: actual + Int64(i) + 1,
-                    globalPosition: first + Int64(i), event: e.event, schemaVersion: e.schemaVersion,
-                    occurredAt: e.occurredAt, recordedAt: now, correlationID: e.correlationID, causationID: e.causationID,
-                    orderID: orderID)
+            // Writes the events to the log and to `stored`, the stream's events.
+            func write(_ log: inout [RecordedEvent], _ stored: inout [RecordedEvent]) {
+                for (i, e) in events.enumerated() {
+                    let recorded = RecordedEvent(
+                        eventID: e.eventID, streamID: stream, streamVersion: actual + Int64(i) + 1,
+                        globalPosition: first + Int64(i), event: e.event, schemaVersion: e.schemaVersion,
+                        occurredAt: e.occurredAt, recordedAt: now, correlationID: e.correlationID, causationID: e.causationID,
+                        orderID: orderID)
+                    log.append(recorded)
+                    stored.append(recorded)
+                }
             }
             let written: ArraySlice<RecordedEvent>
             if let slot {
-                for (i, e) in events.enumerated() {
-                    let recorded = record(i, e)
-                    s.log.append(recorded)
-                    s.streams.values[slot].events.append(recorded)
-                }
+                write(&s.log, &s.streams.values[slot].events)
                 written = s.streams.values[slot].events[Int(actual)...]
             } else {
                 // Room for a few appends more, so an order's next events do not regrow it one by one.
                 var new: [RecordedEvent] = []
                 new.reserveCapacity(max(events.count, 4))
-                for (i, e) in events.enumerated() {
-                    let recorded = record(i, e)
-                    s.log.append(recorded)
-                    new.append(recorded)
-                }
+                write(&s.log, &new)
                 s.streams[stream] = Stream(orderID: orderID, events: new)
                 written = new[...]
             }

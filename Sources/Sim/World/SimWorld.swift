@@ -355,8 +355,7 @@ public final class SimWorld: @unchecked Sendable {
         /// idempotency key, tries again a little later.
         func finish(_ result: Result<PlaceOrderResult, CausewayError>) {
             if case .failure(let error) = result, error.isTransient, command.clientKey != nil, attempt < 5 {
-                let world = world, command = command, attempt = attempt, done = done
-                world.runtime.schedule(at: world.runtime.now + .milliseconds(200 * attempt)) {
+                world.runtime.schedule(at: world.runtime.now + .milliseconds(200 * attempt)) { [self] in
                     world.attemptPlace(command, attempt: attempt + 1, done: done)
                 }
             } else {
