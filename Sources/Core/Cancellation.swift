@@ -12,3 +12,18 @@ public enum Cancellation {
         if causeway_currentTaskIsCancelled() { throw CancellationError() }
     }
 }
+
+/// A task that is about to wait, to be asked later, from elsewhere, whether it was cancelled in
+/// the meantime. Valid only while the task is still waiting: it does not keep the task alive.
+public struct WaitingTask {
+    private let task: UnsafeMutableRawPointer?
+
+    /// The task running this code (none outside a task: then never cancelled).
+    public static var current: WaitingTask { WaitingTask(task: swift_task_getCurrent()) }
+
+    /// Whether the task has been cancelled.
+    public var isCancelled: Bool {
+        guard let task else { return false }
+        return swift_task_isCancelled(task)
+    }
+}

@@ -204,6 +204,11 @@ public final class InMemoryEventStore: EventStore, Sendable {
     }
 
     public func subscribeAll(after position: Int64) async throws -> any EventSubscription {
+        subscribeSync(after: position)
+    }
+
+    /// ``subscribeAll(after:)``, done at once.
+    public func subscribeSync(after position: Int64) -> any EventSubscription {
         Subscription(store: self, position: position)
     }
 

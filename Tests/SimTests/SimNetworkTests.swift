@@ -4,7 +4,8 @@ import InMemory
 import Testing
 
 /// The simulated network carries every answer of the store back over a reply hop, refusals too;
-/// only a caller that gives up at its own timeout hears nothing.
+/// only a caller that gives up at its own timeout hears nothing. A request does its work where
+/// it arrives, unless its caller is gone by then.
 @Suite struct SimNetworkTests {
     /// Written and read only on the thread that runs the simulation.
     final class Outcomes: @unchecked Sendable {
@@ -85,5 +86,29 @@ import Testing
         // The conflict's reply is lost: the caller hears nothing and times out a second after
         // the store refused (10 + 5 + 1,000 ms).
         #expect(lines == ["10 ok v1", "1015 timeout"])
+    }
+
+    @Test func aCallerCancelledOnTheWayIsNotServed() throws {
+        let setup = Setup()
+        let outcomes = Outcomes()
+        let caller = setup.runtime.spawn { await setup.append("e1", expected: .any, into: outcomes) }
+        // The caller's node crashes 2 ms into the 5 ms request hop.
+        setup.runtime.schedule(at: .zero + .milliseconds(2)) { caller.cancel() }
+        #expect(setup.runtime.run(until: .zero + .seconds(10)))
+        // It wakes when its request would have arrived, and the store never saw the request.
+        #expect(outcomes.lines == ["5 CancellationError()"])
+        #expect(setup.client.store.lastPosition == 0)
+    }
+
+    @Test func aCallStillOnTheWayWhenTheRunEndsIsAbandoned() throws {
+        let setup = Setup()
+        let outcomes = Outcomes()
+        setup.runtime.spawn { await setup.append("e1", expected: .any, into: outcomes) }
+        // The run ends before the request arrives; the caller is woken all the same.
+        #expect(!setup.runtime.run(until: .zero + .milliseconds(3)))
+        setup.runtime.drainAfterShutdown()
+        #expect(outcomes.lines == ["0 CancellationError()"])
+        #expect(!setup.runtime.hasPendingTimers)
+        #expect(setup.client.store.lastPosition == 0)
     }
 }

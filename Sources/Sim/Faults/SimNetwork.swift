@@ -53,7 +53,12 @@ public final class SimNetwork: @unchecked Sendable {
 
     private func timeout(_ server: ServiceName) async throws -> Never {
         try await clock.sleep(for: callTimeout)
-        throw CausewayError(.timeout, "no reply from \(server.rawValue) within \(callTimeout)")
+        throw timedOut(server)
+    }
+
+    /// What a caller that heard nothing back from `server` gets.
+    func timedOut(_ server: ServiceName) -> CausewayError {
+        CausewayError(.timeout, "no reply from \(server.rawValue) within \(callTimeout)")
     }
 
     /// Carries one call from `node` (nil: a client outside the system) to `server` and back.
@@ -88,6 +93,25 @@ public final class SimNetwork: @unchecked Sendable {
         return result
     }
 
+    /// Carries `call` to the event store and back, with the same faults and timings as
+    /// ``call(from:to:_:)``, but the caller waits once: the request does the work where it arrives
+    /// and sends the reply (see ``StoreCall``).
+    @inline(__always)
+    func send(_ call: StoreCall) async throws {
+        if !faults.state.partitioned.isEmpty, faults.state.partitioned.contains(call.node) {
+            onLoss(call.node.rawValue, "partitioned")
+            try await timeout(.eventstore)
+        }
+        try Cancellation.check()
+        let arrival = clock.runtime.now + (random.duration(in: latency) + faults.state.networkLatency)
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            call.continuation = continuation
+            clock.runtime.deliver(call, at: arrival)
+        }
+        try Cancellation.check()
+        if let failure = call.failure { throw failure }
+    }
+
     /// The reply's way back: the caller may crash before it arrives, the reply may be lost (the
     /// caller then times out), or it arrives after a hop.
     @inline(__always)
@@ -104,6 +128,128 @@ public final class SimNetwork: @unchecked Sendable {
     }
 }
 
+/// One call from a service to the event store on its way (see ``SimNetwork/send(_:)``). When the
+/// request arrives it does what the caller's task did after its request hop: the store being
+/// down, a lost request, the store's own faults and the operation, a crash before the reply, a
+/// lost reply. It resumes the caller when the reply, or its timeout, is due. A caller cancelled on
+/// the way (its node crashed) is resumed at once, without the operation, as its task would have
+/// thrown on waking.
+///
+/// The operation and its reply are enums of the store's calls rather than a generic closure, so
+/// a call needs no type metadata made at run time and no closure context.
+final class StoreCall: SimArrival, @unchecked Sendable {
+    enum Operation {
+        case append([NewEvent], to: StreamID, expected: ExpectedVersion)
+        case readStream(StreamID, from: Int64, direction: ReadDirection, limit: Int)
+        case readAll(after: Int64, limit: Int)
+        case subscribe(after: Int64)
+    }
+
+    enum Reply {
+        case appended(AppendResult)
+        case events([RecordedEvent])
+        case subscription(any EventSubscription)
+    }
+
+    let network: SimNetwork
+    let store: InMemoryEventStore
+    let node: ServiceName
+    let caller: WaitingTask
+    /// Dropped once done: it holds the events of an append.
+    @exclusivity(unchecked) private var operation: Operation?
+    @exclusivity(unchecked) var continuation: UnsafeContinuation<Void, Never>?
+    @exclusivity(unchecked) private(set) var reply: Reply?
+    /// What the caller throws, if the call failed.
+    @exclusivity(unchecked) private(set) var failure: (any Error)?
+
+    init(_ operation: Operation, to store: InMemoryEventStore, over network: SimNetwork, from node: ServiceName) {
+        self.operation = operation
+        self.store = store
+        self.network = network
+        self.node = node
+        caller = .current
+    }
+
+    override func arrive() {
+        let network = self.network, runtime = network.clock.runtime, faults = network.faults
+        var replyAt = runtime.now
+        defer {
+            operation = nil
+            runtime.resume(continuation!, at: replyAt)
+        }
+        if caller.isCancelled { return }
+        guard network.nodes[.eventstore] else {
+            failure = CausewayError(.unavailable, "eventstore is not reachable from \(node.rawValue)")
+            return
+        }
+        if network.random.chance(faults.state.loseRequests) {
+            network.onLoss(node.rawValue, "request")
+            failure = network.timedOut(.eventstore)
+            replyAt = runtime.now + network.callTimeout
+            return
+        }
+        do {
+            reply = try perform(operation!)
+        } catch let gaveUp as CallerGaveUp {
+            failure = gaveUp.error
+            replyAt = runtime.now + network.callTimeout
+            return
+        } catch {
+            failure = error
+        }
+        if !faults.state.crashBeforeReply.isEmpty, faults.state.crashBeforeReply.remove(node) != nil {
+            network.crash(node)
+            failure = CancellationError()
+            return
+        }
+        if network.random.chance(faults.state.loseReplies) {
+            network.onLoss(node.rawValue, "reply")
+            failure = network.timedOut(.eventstore)
+            replyAt = runtime.now + network.callTimeout
+            return
+        }
+        replyAt = runtime.now + (network.random.duration(in: network.latency) + faults.state.networkLatency)
+    }
+
+    /// The store's side of the call, with its own faults: failed writes (nothing written),
+    /// timed-out writes (written or not; the caller hears nothing), failed reads.
+    private func perform(_ operation: Operation) throws -> Reply {
+        let random = network.random, faults = network.faults
+        switch operation {
+        case .append(let events, let stream, let expected):
+            if random.chance(faults.state.failWrites) {
+                throw CausewayError(.unavailable, "the event store failed the write")
+            }
+            if random.chance(faults.state.timeoutWrites) {
+                if random.chance(0.5) { _ = try store.appendSync(events, to: stream, expected: expected) }
+                throw CallerGaveUp(error: CausewayError(.timeout, "the event store's write timed out"))
+            }
+            return .appended(try store.appendSync(events, to: stream, expected: expected))
+        case .readStream(let stream, let version, let direction, let limit):
+            try failRead()
+            return .events(try store.readStreamSync(stream, from: version, direction: direction, limit: limit))
+        case .readAll(let position, let limit):
+            try failRead()
+            return .events(try store.readAllSync(after: position, limit: limit))
+        case .subscribe(let position):
+            try failRead()
+            return .subscription(store.subscribeSync(after: position))
+        }
+    }
+
+    private func failRead() throws {
+        if network.random.chance(network.faults.state.failReads) {
+            throw CausewayError(.unavailable, "the event store failed the read")
+        }
+    }
+
+    override func abandon() {
+        operation = nil
+        failure = CancellationError()
+        continuation!.resume()
+    }
+}
+
 /// Thrown by a call's operation when no reply will come and the caller gives up at its own
 /// timeout (a write the store timed out on): the caller gets `error` without a reply hop.
 struct CallerGaveUp: Error {
@@ -117,47 +263,43 @@ public struct SimStoreClient: EventStore {
     let network: SimNetwork
     let caller: ServiceName
 
-    /// The knobs, read where they are (a copy of them all would retain every table in them).
-    private var faults: FaultBox { network.faults }
-
     @inline(__always)
-    public func append(_ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion) async throws -> AppendResult {
-        try await network.call(from: caller, to: .eventstore) {
-            if network.random.chance(faults.state.failWrites) {
-                throw CausewayError(.unavailable, "the event store failed the write")
-            }
-            if network.random.chance(faults.state.timeoutWrites) {
-                if network.random.chance(0.5) { _ = try store.appendSync(events, to: stream, expected: expected) }
-                try await network.clock.sleep(for: network.callTimeout)
-                throw CallerGaveUp(error: CausewayError(.timeout, "the event store's write timed out"))
-            }
-            return try store.appendSync(events, to: stream, expected: expected)
-        }
+    private func send(_ operation: StoreCall.Operation) async throws -> StoreCall.Reply {
+        let call = StoreCall(operation, to: store, over: network, from: caller)
+        try await network.send(call)
+        return call.reply!
     }
 
     @inline(__always)
-    private func read<T>(_ body: () async throws -> T) async throws -> T {
-        try await network.call(from: caller, to: .eventstore) {
-            if network.random.chance(faults.state.failReads) {
-                throw CausewayError(.unavailable, "the event store failed the read")
-            }
-            return try await body()
+    public func append(_ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion) async throws -> AppendResult {
+        guard case .appended(let result) = try await send(.append(events, to: stream, expected: expected)) else {
+            preconditionFailure("an append was answered with something else")
         }
+        return result
     }
 
     @inline(__always)
     public func readStream(_ stream: StreamID, from version: Int64, direction: ReadDirection, limit: Int) async throws
         -> [RecordedEvent]
     {
-        try await read { try store.readStreamSync(stream, from: version, direction: direction, limit: limit) }
+        guard case .events(let events) = try await send(.readStream(stream, from: version, direction: direction, limit: limit)) else {
+            preconditionFailure("a read was answered with something else")
+        }
+        return events
     }
 
     public func readAll(after position: Int64, limit: Int) async throws -> [RecordedEvent] {
-        try await read { try store.readAllSync(after: position, limit: limit) }
+        guard case .events(let events) = try await send(.readAll(after: position, limit: limit)) else {
+            preconditionFailure("a read was answered with something else")
+        }
+        return events
     }
 
     public func subscribeAll(after position: Int64) async throws -> any EventSubscription {
-        try await read { try await store.subscribeAll(after: position) }
+        guard case .subscription(let subscription) = try await send(.subscribe(after: position)) else {
+            preconditionFailure("a subscription was answered with something else")
+        }
+        return subscription
     }
 }
 

@@ -5,7 +5,7 @@ public import Core
 /// on; in between it is suspended and does nothing, so this is the same as stopping at once,
 /// without the cost of a cancellation handler on every sleep. `offset` models a clock that jumped.
 public final class SimClock: TimeSource, @unchecked Sendable {
-    private let runtime: SimRuntime
+    let runtime: SimRuntime
     /// How far this node's clock is off the simulator's true time.
     @exclusivity(unchecked) public var offset: Duration = .zero
 

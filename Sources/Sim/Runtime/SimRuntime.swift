@@ -12,11 +12,14 @@ public final class SimRuntime: @unchecked Sendable {
         case run(() -> Void)
         /// Wakes a sleeping task (the common case, kept free of a closure allocation).
         case resume(UnsafeContinuation<Void, Never>)
+        /// A message arrives where it was sent (see ``SimArrival``).
+        case arrive(SimArrival)
 
         func callAsFunction() {
             switch self {
             case .run(let action): action()
             case .resume(let continuation): continuation.resume()
+            case .arrive(let arrival): arrival.arrive()
             }
         }
     }
@@ -65,6 +68,12 @@ public final class SimRuntime: @unchecked Sendable {
         timers.insert(Timer(at: max(at, now), tiebreak: random.next(), sequence: sequence, action: action))
     }
 
+    /// Calls `arrival.arrive()` at virtual time `at` (now, if `at` has passed), or its
+    /// `abandon()` if the run ends first.
+    func deliver(_ arrival: SimArrival, at: Timestamp) {
+        insert(at: at, .arrive(arrival))
+    }
+
     /// Starts a task on the simulator's executor. Every task of a run is started here.
     @discardableResult
     public func spawn(_ operation: sending @escaping () async -> Void) -> Task<Void, Never> {
@@ -107,8 +116,11 @@ public final class SimRuntime: @unchecked Sendable {
         var budget = 1_000_000
         while budget > 0, !timers.isEmpty {
             let timer = timers.removeMin()
-            guard case .resume = timer.action else { continue }
-            timer.action()
+            switch timer.action {
+            case .run: continue
+            case .resume: timer.action()
+            case .arrive(let arrival): arrival.abandon()
+            }
             executor.runUntilIdle()
             budget -= 1
         }
@@ -119,6 +131,15 @@ public final class SimRuntime: @unchecked Sendable {
 
     /// Whether any timer is pending.
     public var hasPendingTimers: Bool { !timers.isEmpty }
+}
+
+/// Something on its way that a timer delivers: a message that does its work where it arrives,
+/// without a task of its own. A task waiting on it must be resumed by `arrive()` or, if the run
+/// ends before it arrives, by `abandon()`. (A class rather than a protocol: a timer then holds
+/// one reference, called through the class's table.)
+class SimArrival {
+    func arrive() {}
+    func abandon() {}
 }
 
 extension SimRuntime {
