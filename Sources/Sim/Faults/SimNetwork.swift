@@ -135,8 +135,9 @@ public final class SimNetwork: @unchecked Sendable {
 /// the way (its node crashed) is resumed at once, without the operation, as its task would have
 /// thrown on waking.
 ///
-/// The operation and its reply are enums of the store's calls rather than a generic closure, so
-/// a call needs no type metadata made at run time and no closure context.
+/// The operation is an enum of the store's calls and the answer lands in a field of its kind,
+/// rather than a generic closure and result: a call needs no type metadata made at run time, no
+/// closure context, and no enum to wrap the answer in and take it out of again.
 final class StoreCall: SimArrival, @unchecked Sendable {
     enum Operation {
         case append([NewEvent], to: StreamID, expected: ExpectedVersion)
@@ -145,20 +146,18 @@ final class StoreCall: SimArrival, @unchecked Sendable {
         case subscribe(after: Int64)
     }
 
-    enum Reply {
-        case appended(AppendResult)
-        case events([RecordedEvent])
-        case subscription(any EventSubscription)
-    }
-
     let network: SimNetwork
     let store: InMemoryEventStore
     let node: ServiceName
     let caller: WaitingTask
-    /// Dropped once done: it holds the events of an append.
+    /// Taken when the request arrives (it holds the events of an append).
     @exclusivity(unchecked) private var operation: Operation?
     @exclusivity(unchecked) var continuation: UnsafeContinuation<Void, Never>?
-    @exclusivity(unchecked) private(set) var reply: Reply?
+    /// The answer, in the field of the operation's kind (plain fields: no enum to wrap and unwrap).
+    @exclusivity(unchecked) private(set) var appended =
+        AppendResult(lastVersion: 0, firstPosition: 0, lastPosition: 0, wasDuplicate: false)
+    @exclusivity(unchecked) private(set) var events: [RecordedEvent] = []
+    @exclusivity(unchecked) private(set) var subscription: (any EventSubscription)?
     /// What the caller throws, if the call failed.
     @exclusivity(unchecked) private(set) var failure: (any Error)?
 
@@ -173,10 +172,8 @@ final class StoreCall: SimArrival, @unchecked Sendable {
     override func arrive() {
         let network = self.network, runtime = network.clock.runtime, faults = network.faults
         var replyAt = runtime.now
-        defer {
-            operation = nil
-            runtime.resume(continuation!, at: replyAt)
-        }
+        let operation = self.operation.take()!
+        defer { runtime.resume(continuation!, at: replyAt) }
         if caller.isCancelled { return }
         guard network.nodes[.eventstore] else {
             failure = CausewayError(.unavailable, "eventstore is not reachable from \(node.rawValue)")
@@ -189,7 +186,7 @@ final class StoreCall: SimArrival, @unchecked Sendable {
             return
         }
         do {
-            reply = try perform(operation!)
+            try perform(operation)
         } catch let gaveUp as CallerGaveUp {
             failure = gaveUp.error
             replyAt = runtime.now + network.callTimeout
@@ -213,27 +210,27 @@ final class StoreCall: SimArrival, @unchecked Sendable {
 
     /// The store's side of the call, with its own faults: failed writes (nothing written),
     /// timed-out writes (written or not; the caller hears nothing), failed reads.
-    private func perform(_ operation: Operation) throws -> Reply {
+    private func perform(_ operation: consuming Operation) throws {
         let random = network.random, faults = network.faults
-        switch operation {
-        case .append(let events, let stream, let expected):
+        switch consume operation {
+        case .append(let new, let stream, let expected):
             if random.chance(faults.state.failWrites) {
                 throw CausewayError(.unavailable, "the event store failed the write")
             }
             if random.chance(faults.state.timeoutWrites) {
-                if random.chance(0.5) { _ = try store.appendSync(events, to: stream, expected: expected) }
+                if random.chance(0.5) { _ = try store.appendSync(new, to: stream, expected: expected) }
                 throw CallerGaveUp(error: CausewayError(.timeout, "the event store's write timed out"))
             }
-            return .appended(try store.appendSync(events, to: stream, expected: expected))
+            appended = try store.appendSync(new, to: stream, expected: expected)
         case .readStream(let stream, let version, let direction, let limit):
             try failRead()
-            return .events(try store.readStreamSync(stream, from: version, direction: direction, limit: limit))
+            events = try store.readStreamSync(stream, from: version, direction: direction, limit: limit)
         case .readAll(let position, let limit):
             try failRead()
-            return .events(try store.readAllSync(after: position, limit: limit))
+            events = try store.readAllSync(after: position, limit: limit)
         case .subscribe(let position):
             try failRead()
-            return .subscription(store.subscribeSync(after: position))
+            subscription = store.subscribeSync(after: position)
         }
     }
 
@@ -264,42 +261,30 @@ public struct SimStoreClient: EventStore {
     let caller: ServiceName
 
     @inline(__always)
-    private func send(_ operation: StoreCall.Operation) async throws -> StoreCall.Reply {
+    private func send(_ operation: StoreCall.Operation) async throws -> StoreCall {
         let call = StoreCall(operation, to: store, over: network, from: caller)
         try await network.send(call)
-        return call.reply!
+        return call
     }
 
     @inline(__always)
     public func append(_ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion) async throws -> AppendResult {
-        guard case .appended(let result) = try await send(.append(events, to: stream, expected: expected)) else {
-            preconditionFailure("an append was answered with something else")
-        }
-        return result
+        try await send(.append(events, to: stream, expected: expected)).appended
     }
 
     @inline(__always)
     public func readStream(_ stream: StreamID, from version: Int64, direction: ReadDirection, limit: Int) async throws
         -> [RecordedEvent]
     {
-        guard case .events(let events) = try await send(.readStream(stream, from: version, direction: direction, limit: limit)) else {
-            preconditionFailure("a read was answered with something else")
-        }
-        return events
+        try await send(.readStream(stream, from: version, direction: direction, limit: limit)).events
     }
 
     public func readAll(after position: Int64, limit: Int) async throws -> [RecordedEvent] {
-        guard case .events(let events) = try await send(.readAll(after: position, limit: limit)) else {
-            preconditionFailure("a read was answered with something else")
-        }
-        return events
+        try await send(.readAll(after: position, limit: limit)).events
     }
 
     public func subscribeAll(after position: Int64) async throws -> any EventSubscription {
-        guard case .subscription(let subscription) = try await send(.subscribe(after: position)) else {
-            preconditionFailure("a subscription was answered with something else")
-        }
-        return subscription
+        try await send(.subscribe(after: position)).subscription!
     }
 }
 
