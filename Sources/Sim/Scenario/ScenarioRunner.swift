@@ -46,6 +46,31 @@ public struct RunReport: Sendable {
 /// Runs a scenario in a fresh simulated world and checks its expectations and the invariants.
 public enum ScenarioRunner {
     public static func run(_ scenario: Scenario, seed: UInt64? = nil, trace: TraceMode = .hash, mutant: Mutant? = nil) -> RunReport {
+        let (report, remains) = runKeepingWorld(scenario, seed: seed, trace: trace, mutant: mutant)
+        // The world is shut down and the report made. A large world's tables, events and
+        // services are freed on the teardown thread (this holds their last reference); a small
+        // one's here, as handing it over would cost more than freeing it.
+        if report.events >= Teardown.minimumEvents {
+            Teardown.release(remains)
+        } else {
+            remains.release()
+        }
+        return report
+    }
+
+    /// What a finished run leaves to be freed.
+    private final class Remains {
+        let world: SimWorld
+        let outcomes: PlacementBook
+        init(_ world: SimWorld, _ outcomes: PlacementBook) {
+            self.world = world
+            self.outcomes = outcomes
+        }
+    }
+
+    private static func runKeepingWorld(
+        _ scenario: Scenario, seed: UInt64?, trace: TraceMode, mutant: Mutant?
+    ) -> (RunReport, Unmanaged<AnyObject>) {
         var configuration = WorldConfiguration(seed: seed ?? scenario.seed)
         configuration.mutant = mutant
         configuration.partitions = scenario.partitions
@@ -93,11 +118,12 @@ public enum ScenarioRunner {
         }
         let hash = world.trace.hash()
         world.shutdown()
-        return RunReport(
+        let report = RunReport(
             scenario: scenario.name, file: scenario.file, seed: configuration.seed, traceHash: hash,
             simulatedMillis: world.trace.lastActivity.millis, events: world.trace.eventsAppended, deliveries: world.trace.deliveries,
             traceLines: world.trace.lineCount, jobs: world.runtime.executor.jobsRun, timers: world.runtime.timersFired, quiescent: quiescent,
             faultsInjected: world.trace.faultsInjected, stoppedByChecker: !world.checker.violations.isEmpty, mutant: mutant, failures: failures, trace: world.trace.text)
+        return (report, Unmanaged.passRetained(Remains(world, outcomes)))
     }
 
     static func apply(_ action: Action, in world: SimWorld, outcomes: PlacementBook) {
