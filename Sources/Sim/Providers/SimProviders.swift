@@ -3,7 +3,33 @@ public import InMemory
 
 /// Sees the external providers' side effects (the trace and the money checkers).
 public protocol ProviderObserver: AnyObject {
-    func providerCall(_ kind: String, key: String, detail: String)
+    func providerCall(_ kind: StaticString, key: String, effect: ProviderEffect)
+}
+
+/// What a provider's call did, as values: the trace writes them out as text on its own thread,
+/// and a run without a trace never makes the text at all.
+public enum ProviderEffect: Sendable {
+    /// A charge: who, how much, and the outcome (`approved <charge id>` or `declined <reason>`).
+    case charge(CustomerID, minorUnits: Int64, ChargeOutcome)
+    /// A refund: who got how much back.
+    case refund(CustomerID, minorUnits: Int64)
+    /// A fixed note ("reserved", "after charge", …).
+    case note(StaticString)
+    /// Text made by the provider (a tracking id).
+    case text(String)
+
+    /// The effect as the trace shows it.
+    public var description: String {
+        switch self {
+        case .charge(let customer, let minorUnits, .approved(let chargeID)):
+            "\(customer) \(minorUnits) approved \(chargeID)"
+        case .charge(let customer, let minorUnits, .declined(let reason)):
+            "\(customer) \(minorUnits) declined \(reason)"
+        case .refund(let customer, let minorUnits): "\(customer) \(minorUnits)"
+        case .note(let note): note.description
+        case .text(let text): text
+        }
+    }
 }
 
 /// The simulated payment provider: customer accounts with balances, idempotent charges and
@@ -53,14 +79,10 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
         let (outcome, isNew) = ledger.charge(key: key, customer: customer, amount: amount, declining: declining)
         if isNew {
             if case .approved = outcome { onBalance?(customer, ledger.balance(of: customer)) }
-            let shown = switch outcome {
-            case .approved(let id): "approved \(id)"
-            case .declined(let reason): "declined \(reason)"
-            }
-            observer?.providerCall("charge", key: key, detail: "\(customer) \(amount.minorUnits) \(shown)")
+            observer?.providerCall("charge", key: key, effect: .charge(customer, minorUnits: amount.minorUnits, outcome))
         }
         if let faults, random.chance(faults.state.failAfterCharge) {
-            observer?.providerCall("reply-lost", key: key, detail: "after charge")
+            observer?.providerCall("reply-lost", key: key, effect: .note("after charge"))
             try await clock.sleep(for: callTimeout)
             throw CausewayError(.timeout, "payment provider did not answer within \(callTimeout)")
         }
@@ -73,7 +95,7 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
         let refunded = ledger.refund(key: key)
         if let charge = refunded {
             onBalance?(charge.customer, ledger.balance(of: charge.customer))
-            observer?.providerCall("refund", key: key, detail: "\(charge.customer) \(charge.amount.minorUnits)")
+            observer?.providerCall("refund", key: key, effect: .refund(charge.customer, minorUnits: charge.amount.minorUnits))
         }
         try await reply()
         return refunded.map { .refunded($0.amount) } ?? .nothingToRefund
@@ -85,12 +107,18 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
             try await clock.sleep(for: callTimeout)
             throw CausewayError(.timeout, "payment provider did not answer within \(callTimeout)")
         }
-        try await clock.sleep(for: random.duration(in: latency) / 2)
+        try await clock.sleep(for: halfLatency())
+    }
+
+    /// Half a latency drawn from `latency`, in whole milliseconds as every simulated time is (the
+    /// same as dividing the duration, without its 128-bit division).
+    private func halfLatency() -> Duration {
+        .milliseconds(random.duration(in: latency).wholeMilliseconds / 2)
     }
 
     /// The reply's way back: the other half.
     private func reply() async throws {
-        try await clock.sleep(for: random.duration(in: latency) / 2)
+        try await clock.sleep(for: halfLatency())
     }
 }
 
@@ -120,7 +148,7 @@ public final class SimWarehouse: Warehouse, @unchecked Sendable {
         try await clock.sleep(for: random.duration(in: latency))
         let (outcome, isNew) = ledger.reserve(key: key, lines: lines)
         if isNew {
-            observer?.providerCall("reserve", key: key, detail: outcome == .reserved ? "reserved" : "insufficient-stock")
+            observer?.providerCall("reserve", key: key, effect: .note(outcome == .reserved ? "reserved" : "insufficient-stock"))
         }
         return outcome
     }
@@ -128,7 +156,7 @@ public final class SimWarehouse: Warehouse, @unchecked Sendable {
     public func ship(key: String) async throws -> String {
         try await clock.sleep(for: random.duration(in: latency))
         let (tracking, isNew) = try ledger.ship(key: key)
-        if isNew { observer?.providerCall("ship", key: key, detail: tracking) }
+        if isNew { observer?.providerCall("ship", key: key, effect: .text(tracking)) }
         return tracking
     }
 }

@@ -133,9 +133,9 @@ public enum ScenarioRunner {
                 outcomes.results[alias] = result
                 switch result {
                 case .success(let placed):
-                    world.trace.client(alias, outcome: (placed.wasDuplicate ? "duplicate " : "accepted ") + placed.orderID.rawValue)
+                    world.trace.client(alias, outcome: placed.wasDuplicate ? .duplicate(placed.orderID) : .accepted(placed.orderID))
                 case .failure(let error):
-                    world.trace.client(alias, outcome: "refused \(error.code)")
+                    world.trace.client(alias, outcome: .refused(error.code))
                 }
             }
         case .crash(let name): world.crash(name)

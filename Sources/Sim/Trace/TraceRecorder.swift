@@ -110,8 +110,8 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
         line { .gaveUp(at: $0, member: member, stream: delivery.event.streamID, version: delivery.event.streamVersion, error: "\(error)") }
     }
 
-    public func providerCall(_ kind: String, key: String, detail: String) {
-        line { .provider(at: $0, call: kind, key: key, detail: detail) }
+    public func providerCall(_ kind: StaticString, key: String, effect: ProviderEffect) {
+        line { .provider(at: $0, call: kind, key: key, effect: effect) }
     }
 
     // MARK: World
@@ -121,8 +121,8 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
         line { .pair(at: $0, kind: "fault", ("fault", what), ("node", node)) }
     }
 
-    func client(_ alias: String, outcome: String) {
-        line { .pair(at: $0, kind: "client", ("order", alias), ("outcome", outcome)) }
+    func client(_ alias: String, outcome: ClientOutcome) {
+        line { .client(at: $0, order: alias, outcome: outcome) }
     }
 
     func injected(_ what: String, detail: String) {
@@ -136,6 +136,21 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
     }
 }
 
+/// How a client's placement ended, as values (written out as text on the trace's thread).
+enum ClientOutcome: Sendable {
+    case accepted(OrderID)
+    case duplicate(OrderID)
+    case refused(CausewayError.Code)
+
+    var description: String {
+        switch self {
+        case .accepted(let order): "accepted \(order)"
+        case .duplicate(let order): "duplicate \(order)"
+        case .refused(let code): "refused \(code)"
+        }
+    }
+}
+
 /// One line of the trace, as the simulator noted it: the values only, written out as JSON later
 /// (see ``TraceDigest``). `at` is the line's virtual time in milliseconds.
 enum TraceEntry: Sendable {
@@ -145,8 +160,9 @@ enum TraceEntry: Sendable {
     case commit(at: Int64, group: String, member: String, partition: Int, offset: Int64)
     case rebalance(at: Int64, group: String, generation: Int, assignment: String)
     case gaveUp(at: Int64, member: String, stream: StreamID, version: Int64, error: String)
-    case provider(at: Int64, call: String, key: String, detail: String)
-    /// A line of two text fields (a fault, a client's call, an injection, a lost message).
+    case provider(at: Int64, call: StaticString, key: String, effect: ProviderEffect)
+    case client(at: Int64, order: String, outcome: ClientOutcome)
+    /// A line of two text fields (a fault, an injection, a lost message).
     case pair(at: Int64, kind: StaticString, (name: StaticString, value: String), (name: StaticString, value: String))
 
     /// Writes the line, fields in their canonical order.
@@ -190,11 +206,15 @@ enum TraceEntry: Sendable {
             out.field("stream", id: stream)
             out.field("version", version)
             out.field("error", error)
-        case let .provider(at, call, key, detail):
+        case let .provider(at, call, key, effect):
             out.begin(at: at, kind: "provider")
             out.field("call", call)
             out.field("key", key)
-            out.field("detail", detail)
+            out.field("detail", effect.description)
+        case let .client(at, order, outcome):
+            out.begin(at: at, kind: "client")
+            out.field("order", order)
+            out.field("outcome", outcome.description)
         case let .pair(at, kind, first, second):
             out.begin(at: at, kind: kind)
             out.field(first.name, first.value)
