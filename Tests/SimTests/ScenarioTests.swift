@@ -81,6 +81,24 @@ enum ScenarioFixtures {
         #expect(report.passed, "\(report.failures)")
     }
 
+    /// Actions run in time order whatever order the file lists them in (and, at one instant, in
+    /// file order): a file in time order is used as it is, any other is sorted first.
+    @Test func actionsRunInTimeOrderWhateverTheirOrderInTheFile() throws {
+        func run(_ actions: [String]) throws -> RunReport {
+            let source = (["scenario order", "customer alice balance 100000", "stock widget 10"] + actions
+                + ["expect order first shipped", "expect order second shipped"]).joined(separator: "\n")
+            return ScenarioRunner.run(try ScenarioParser.parse(source, file: "order.scenario"), trace: .keep)
+        }
+        let place = ["at 5ms place first alice widget*1@1000", "at 40ms place second alice widget*1@1000"]
+        let inOrder = try run(place)
+        let reversed = try run(place.reversed())
+        #expect(inOrder.passed && reversed.passed)
+        #expect(inOrder.traceHash == reversed.traceHash)
+        // The first order's request is made at 5 ms, before anything of the second.
+        let clientLines = String(decoding: inOrder.trace, as: UTF8.self).split(separator: "\n").filter { $0.contains("\"client\"") }
+        #expect(clientLines.first?.contains("\"order\":\"first\"") == true)
+    }
+
     @Test func aWrongExpectationFailsAndSaysWhy() throws {
         var scenario = try ScenarioFixtures.load("happy-path.scenario")
         let source = """
