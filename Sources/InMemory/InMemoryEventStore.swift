@@ -18,6 +18,11 @@ public final class InMemoryEventStore: EventStore, Sendable {
         /// The stream's events in order (the log holds them too): reading a whole stream hands
         /// this array over as it is.
         var events: [RecordedEvent]
+
+        /// Reads a stream where it is stored, as `read(&streams.values[slot])`: a dictionary's
+        /// values subscript read plainly copies the whole stream out (retaining its order id and
+        /// its events), where an `inout` access lends it in place.
+        static func read<T>(_ stream: inout Stream, _ body: (borrowing Stream) -> T) -> T { body(stream) }
     }
     struct State {
         var log: [RecordedEvent] = []
@@ -80,8 +85,12 @@ public final class InMemoryEventStore: EventStore, Sendable {
                 return (try Self.retriedAppend(events, stream: stream, state: s), [])
             }
             let slot = s.streams.index(forKey: stream)
-            let actual = slot.map { Int64(s.streams.values[$0].events.count) } ?? 0
-            let orderID = slot.map { s.streams.values[$0].orderID } ?? stream.orderID
+            let actual: Int64, orderID: OrderID?
+            if let slot {
+                (actual, orderID) = Stream.read(&s.streams.values[slot]) { (Int64($0.events.count), $0.orderID) }
+            } else {
+                (actual, orderID) = (0, stream.orderID)
+            }
             switch expected {
             case .any: break
             case .noStream where actual == 0: break
@@ -110,7 +119,7 @@ public final class InMemoryEventStore: EventStore, Sendable {
             let written: ArraySlice<RecordedEvent>
             if let slot {
                 write(&s.log, &s.streams.values[slot].events)
-                written = s.streams.values[slot].events[Int(actual)...]
+                written = Stream.read(&s.streams.values[slot]) { $0.events[Int(actual)...] }
             } else {
                 // Room for a few appends more, so an order's next events do not regrow it one by one.
                 var new: [RecordedEvent] = []
@@ -174,7 +183,7 @@ public final class InMemoryEventStore: EventStore, Sendable {
             // The events read where the stream is stored: copying the stream out would retain
             // and release its other fields too.
             guard let i = s.streams.index(forKey: stream) else { return [] }
-            let events = s.streams.values[i].events
+            let events = Stream.read(&s.streams.values[i]) { $0.events }
             guard !events.isEmpty else { return [] }
             let count = Int64(events.count)
             switch direction {
