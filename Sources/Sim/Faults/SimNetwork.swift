@@ -102,8 +102,9 @@ public final class SimNetwork: @unchecked Sendable {
             onLoss(call.node.rawValue, "partitioned")
             try await timeout(.eventstore)
         }
-        try Cancellation.check()
+        // The latency is drawn before a cancelled caller throws, as a request hop's sleep does.
         let arrival = clock.runtime.now + (random.duration(in: latency) + faults.state.networkLatency)
+        try Cancellation.check()
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
             call.continuation = continuation
             clock.runtime.deliver(call, at: arrival)
@@ -171,9 +172,13 @@ final class StoreCall: SimArrival, @unchecked Sendable {
 
     override func arrive() {
         let network = self.network, runtime = network.clock.runtime, faults = network.faults
-        var replyAt = runtime.now
+        // When the answer is due: nil for at once (the caller's task would have thrown where the
+        // request arrived), so it is resumed now rather than by a timer.
+        var replyAt: Timestamp?
         let operation = self.operation.take()!
-        defer { runtime.resume(continuation!, at: replyAt) }
+        defer {
+            if let replyAt { runtime.resume(continuation!, at: replyAt) } else { continuation!.resume() }
+        }
         if caller.isCancelled { return }
         guard network.nodes[.eventstore] else {
             failure = CausewayError(.unavailable, "eventstore is not reachable from \(node.rawValue)")
