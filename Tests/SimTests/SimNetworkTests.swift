@@ -18,12 +18,13 @@ import Testing
         let faults: FaultBox
         let network: SimNetwork
         let client: SimStoreClient
+        let nodes: NodeStatus
 
         init() {
             runtime = SimRuntime(random: SimRandom(seed: 11))
             let clock = SimClock(runtime: runtime)
             faults = FaultBox()
-            let nodes = NodeStatus()
+            nodes = NodeStatus()
             nodes[.eventstore] = true
             network = SimNetwork(clock: clock, random: SimRandom(seed: 12), faults: faults, nodes: nodes)
             network.latency = .milliseconds(5)...(.milliseconds(5))
@@ -110,5 +111,14 @@ import Testing
         #expect(outcomes.lines == ["0 CancellationError()"])
         #expect(!setup.runtime.hasPendingTimers)
         #expect(setup.client.store.lastPosition == 0)
+    }
+
+    @Test func aCallToAStoreThatIsDownFailsWhereItArrives() {
+        let lines = outcomes { setup, outcomes in
+            setup.nodes[.eventstore] = false
+            await setup.append("e1", expected: .any, into: outcomes)
+        }
+        // The request hop (5 ms) and no reply hop: nothing answers.
+        #expect(lines == ["5 unavailable"])
     }
 }
