@@ -179,17 +179,18 @@ final class StoreCall: SimArrival, @unchecked Sendable {
         defer {
             if let replyAt { runtime.resume(continuation!, at: replyAt) } else { continuation!.resume() }
         }
+        // A lost message: the caller hears nothing and gives up at its timeout.
+        func lose(_ message: String) {
+            network.onLoss(node.rawValue, message)
+            failure = network.timedOut(.eventstore)
+            replyAt = runtime.now + network.callTimeout
+        }
         if caller.isCancelled { return }
         guard network.nodes[.eventstore] else {
             failure = CausewayError(.unavailable, "eventstore is not reachable from \(node.rawValue)")
             return
         }
-        if network.random.chance(faults.state.loseRequests) {
-            network.onLoss(node.rawValue, "request")
-            failure = network.timedOut(.eventstore)
-            replyAt = runtime.now + network.callTimeout
-            return
-        }
+        if network.random.chance(faults.state.loseRequests) { return lose("request") }
         do {
             try perform(operation)
         } catch let gaveUp as CallerGaveUp {
@@ -204,12 +205,7 @@ final class StoreCall: SimArrival, @unchecked Sendable {
             failure = CancellationError()
             return
         }
-        if network.random.chance(faults.state.loseReplies) {
-            network.onLoss(node.rawValue, "reply")
-            failure = network.timedOut(.eventstore)
-            replyAt = runtime.now + network.callTimeout
-            return
-        }
+        if network.random.chance(faults.state.loseReplies) { return lose("reply") }
         replyAt = runtime.now + (network.random.duration(in: network.latency) + faults.state.networkLatency)
     }
 
