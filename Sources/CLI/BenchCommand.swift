@@ -41,7 +41,7 @@ struct SimBench: ParsableCommand {
         let sleepers = 100, sleeps = 5_000
         for _ in 0..<runs {
             let started = ContinuousClock.now
-            let run = ScenarioRunner.run(workload)
+            let run = ScenarioRunner.run(workload, leaving: Teardown.free)
             times.append(seconds(since: started))
             guard run.passed else {
                 throw ValidationError("the benchmark run failed its checks: \(run.failures.prefix(3))")

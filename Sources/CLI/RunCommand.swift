@@ -39,7 +39,8 @@ struct RunCommand: ParsableCommand {
         var allPassed = true
         for scenario in scenarios {
             let started = ContinuousClock.now
-            let report = ScenarioRunner.run(scenario, seed: seed, trace: trace != nil ? TraceMode.keep : .hash, mutant: mutant)
+            let report = ScenarioRunner.run(
+                scenario, seed: seed, trace: trace != nil ? TraceMode.keep : .hash, mutant: mutant, leaving: Teardown.free)
             let wall = started.duration(to: .now)
             if let trace {
                 do { try Data(report.trace).write(to: URL(fileURLWithPath: trace)) } catch {

@@ -33,6 +33,24 @@ import Testing
         #expect(event == nil)
     }
 
+    /// A run hands what it leaves to its caller: the caller holds the world's last reference,
+    /// and releasing it frees the world.
+    @Test func aRunLeavesItsWorldToTheCallerToFree() throws {
+        let scenario = try ScenarioFixtures.load("happy-path.scenario")
+        weak var handedOverWorld: AnyObject?
+        var lastReference: Unmanaged<AnyObject>?
+        let report = ScenarioRunner.run(scenario) { remains in
+            #expect(remains.events == 4)
+            let object = remains.handOver()
+            handedOverWorld = object.takeUnretainedValue()
+            lastReference = object
+        }
+        #expect(report.passed)
+        #expect(handedOverWorld != nil)
+        lastReference?.release()
+        #expect(handedOverWorld == nil)
+    }
+
     /// The world keeps its nodes in a table by service: crashing one must leave every other up.
     @Test func eachServiceIsItsOwnNode() {
         for crashed in ServiceName.allCases {

@@ -43,18 +43,42 @@ public struct RunReport: Sendable {
     public var passed: Bool { failures.isEmpty }
 }
 
+/// What a finished run leaves behind: its world, shut down with every task finished, and the
+/// run's own bookkeeping. Dropped, it is freed where it is dropped; a caller can instead take its
+/// last reference with ``handOver()`` and release it elsewhere (the CLI frees a large world on a
+/// thread of its own while it goes on; the simulator starts no thread for it).
+public struct RunRemains: ~Copyable {
+    /// Events the run appended: how large the world is.
+    public let events: Int
+    private let object: Unmanaged<AnyObject>
+
+    init(_ object: Unmanaged<AnyObject>, events: Int) {
+        self.object = object
+        self.events = events
+    }
+
+    deinit { object.release() }
+
+    /// The remains' last reference: releasing it frees them.
+    public consuming func handOver() -> Unmanaged<AnyObject> {
+        let object = self.object
+        discard self
+        return object
+    }
+}
+
 /// Runs a scenario in a fresh simulated world and checks its expectations and the invariants.
 public enum ScenarioRunner {
-    public static func run(_ scenario: Scenario, seed: UInt64? = nil, trace: TraceMode = .hash, mutant: Mutant? = nil) -> RunReport {
+    /// Runs `scenario` and hands what the run leaves behind (see ``RunRemains``) to `free`, once
+    /// the report is made. By default it is freed here.
+    public static func run(
+        _ scenario: Scenario, seed: UInt64? = nil, trace: TraceMode = .hash, mutant: Mutant? = nil,
+        leaving free: (consuming RunRemains) -> Void = { _ in }
+    ) -> RunReport {
+        // The world comes back as its last reference, after every other reference to it here is
+        // gone, so whoever releases it is the one who frees it.
         let (report, remains) = runKeepingWorld(scenario, seed: seed, trace: trace, mutant: mutant)
-        // The world is shut down and the report made. A large world's tables, events and
-        // services are freed on the teardown thread (this holds their last reference); a small
-        // one's here, as handing it over would cost more than freeing it.
-        if report.events >= Teardown.minimumEvents {
-            Teardown.release(remains)
-        } else {
-            remains.release()
-        }
+        free(RunRemains(remains, events: report.events))
         return report
     }
 
