@@ -61,8 +61,9 @@ public final class SimNetwork: @unchecked Sendable {
         CausewayError(.timeout, "no reply from \(server.rawValue) within \(callTimeout)")
     }
 
-    /// Carries one call from `node` (nil: a client outside the system) to `server` and back.
-    /// Inlined into each store call, with the operation: a call then costs one async frame.
+    /// Carries one call from `node` (nil: a client outside the system) to `server` and back, its
+    /// task sleeping through each hop: for work that is itself async (a client's request to the
+    /// order service). A store call, whose work is done at once, goes by ``send(_:)`` instead.
     @inline(__always)
     func call<T>(from node: ServiceName?, to server: ServiceName, _ operation: () async throws -> T) async throws -> T {
         let caller = node?.rawValue ?? "client"
