@@ -30,7 +30,11 @@ public final class SimNetwork: @unchecked Sendable {
     let random: SimRandom
     let faults: FaultBox
     /// One-way latency of a hop.
-    @exclusivity(unchecked) public var latency: ClosedRange<Duration> = .milliseconds(1)...(.milliseconds(3))
+    @exclusivity(unchecked) public var latency: ClosedRange<Duration> = .milliseconds(1)...(.milliseconds(3)) {
+        didSet { latencyMillis = latency.wholeMilliseconds }
+    }
+    /// `latency` in whole milliseconds, converted once rather than at every hop.
+    @exclusivity(unchecked) private var latencyMillis: ClosedRange<Int64> = 1...3
     /// How long a caller waits for a reply before it gives up with `timeout`.
     @exclusivity(unchecked) public var callTimeout: Duration = .seconds(1)
     /// Which nodes are up; the world keeps it current.
@@ -48,7 +52,14 @@ public final class SimNetwork: @unchecked Sendable {
     }
 
     private func hop() async throws {
-        try await clock.sleep(for: random.duration(in: latency) + faults.state.networkLatency)
+        try await clock.sleep(forMillis: hopMillis())
+    }
+
+    /// A hop's latency, in whole milliseconds: a draw from `latency`, and any added by a fault.
+    @inline(__always)
+    func hopMillis() -> Int64 {
+        let added = faults.state.networkLatency
+        return random.millis(in: latencyMillis) + (added == .zero ? 0 : added.wholeMilliseconds)
     }
 
     private func timeout(_ server: ServiceName) async throws -> Never {
@@ -104,7 +115,7 @@ public final class SimNetwork: @unchecked Sendable {
             try await timeout(.eventstore)
         }
         // The latency is drawn before a cancelled caller throws, as a request hop's sleep does.
-        let arrival = clock.runtime.now + (random.duration(in: latency) + faults.state.networkLatency)
+        let arrival = Timestamp(millis: clock.runtime.now.millis + hopMillis())
         try Cancellation.check()
         await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
             call.continuation = continuation
@@ -207,7 +218,7 @@ final class StoreCall: SimArrival, @unchecked Sendable {
             return
         }
         if network.random.chance(faults.state.loseReplies) { return lose("reply") }
-        replyAt = runtime.now + (network.random.duration(in: network.latency) + faults.state.networkLatency)
+        replyAt = Timestamp(millis: runtime.now.millis + network.hopMillis())
     }
 
     /// The store's side of the call, with its own faults: failed writes (nothing written),

@@ -54,7 +54,11 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
     var onBalance: ((CustomerID, Int64) -> Void)?
     @exclusivity(unchecked) public var mode: Mode = .normal
     @exclusivity(unchecked) public var declined: Set<CustomerID> = []
-    @exclusivity(unchecked) public var latency: ClosedRange<Duration> = .milliseconds(2)...(.milliseconds(8))
+    @exclusivity(unchecked) public var latency: ClosedRange<Duration> = .milliseconds(2)...(.milliseconds(8)) {
+        didSet { latencyMillis = latency.wholeMilliseconds }
+    }
+    /// `latency` in whole milliseconds, converted once rather than at every call.
+    @exclusivity(unchecked) private var latencyMillis: ClosedRange<Int64> = 2...8
     /// How long a caller waits before a call counts as timed out.
     public var callTimeout: Duration = .seconds(2)
     /// The provider's books (unknown customers are declined).
@@ -107,18 +111,18 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
             try await clock.sleep(for: callTimeout)
             throw CausewayError(.timeout, "payment provider did not answer within \(callTimeout)")
         }
-        try await clock.sleep(for: halfLatency())
+        try await clock.sleep(forMillis: halfLatency())
     }
 
     /// Half a latency drawn from `latency`, in whole milliseconds as every simulated time is (the
     /// same as dividing the duration, without its 128-bit division).
-    private func halfLatency() -> Duration {
-        .milliseconds(random.duration(in: latency).wholeMilliseconds / 2)
+    private func halfLatency() -> Int64 {
+        random.millis(in: latencyMillis) / 2
     }
 
     /// The reply's way back: the other half.
     private func reply() async throws {
-        try await clock.sleep(for: halfLatency())
+        try await clock.sleep(forMillis: halfLatency())
     }
 }
 
@@ -128,7 +132,11 @@ public final class SimWarehouse: Warehouse, @unchecked Sendable {
     let clock: SimClock
     let random: SimRandom
     var observer: (any ProviderObserver)?
-    @exclusivity(unchecked) public var latency: ClosedRange<Duration> = .milliseconds(2)...(.milliseconds(8))
+    @exclusivity(unchecked) public var latency: ClosedRange<Duration> = .milliseconds(2)...(.milliseconds(8)) {
+        didSet { latencyMillis = latency.wholeMilliseconds }
+    }
+    /// `latency` in whole milliseconds, converted once rather than at every call.
+    @exclusivity(unchecked) private var latencyMillis: ClosedRange<Int64> = 2...8
     /// The warehouse's books (SKUs never stocked have none).
     @exclusivity(unchecked) public private(set) var ledger = StockLedger(openingStock: 0)
 
@@ -145,7 +153,7 @@ public final class SimWarehouse: Warehouse, @unchecked Sendable {
     public var stock: [SKU: Int64] { ledger.stock }
 
     public func reserve(key: String, lines: [OrderLine]) async throws -> ReservationOutcome {
-        try await clock.sleep(for: random.duration(in: latency))
+        try await clock.sleep(forMillis: random.millis(in: latencyMillis))
         let (outcome, isNew) = ledger.reserve(key: key, lines: lines)
         if isNew {
             observer?.providerCall("reserve", key: key, effect: .note(outcome == .reserved ? "reserved" : "insufficient-stock"))
@@ -154,7 +162,7 @@ public final class SimWarehouse: Warehouse, @unchecked Sendable {
     }
 
     public func ship(key: String) async throws -> String {
-        try await clock.sleep(for: random.duration(in: latency))
+        try await clock.sleep(forMillis: random.millis(in: latencyMillis))
         let (tracking, isNew) = try ledger.ship(key: key)
         if isNew { observer?.providerCall("ship", key: key, effect: .text(tracking)) }
         return tracking

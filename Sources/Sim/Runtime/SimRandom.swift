@@ -32,8 +32,14 @@ public final class SimRandom: RandomSource, RandomNumberGenerator, @unchecked Se
 
     /// A duration uniformly in `range` (whole milliseconds).
     public func duration(in range: ClosedRange<Duration>) -> Duration {
-        let low = range.lowerBound.wholeMilliseconds, high = range.upperBound.wholeMilliseconds
-        return .milliseconds(low + Int64(below(UInt64(high - low + 1))))
+        .milliseconds(millis(in: range.wholeMilliseconds))
+    }
+
+    /// A whole number of milliseconds uniformly in `range`: the same draw as
+    /// ``duration(in:)``, for a range converted once rather than at every draw (a `Duration` is
+    /// 128 bits of attoseconds, and converting one divides).
+    public func millis(in range: ClosedRange<Int64>) -> Int64 {
+        range.lowerBound + Int64(below(UInt64(range.upperBound - range.lowerBound + 1)))
     }
 
     /// True with probability `p`.
@@ -41,4 +47,11 @@ public final class SimRandom: RandomSource, RandomNumberGenerator, @unchecked Se
         p > 0 && Double(next() >> 11) * 0x1.0p-53 < p
     }
 
+}
+
+extension ClosedRange<Duration> {
+    /// The range in whole milliseconds (each bound rounded toward zero).
+    public var wholeMilliseconds: ClosedRange<Int64> {
+        lowerBound.wholeMilliseconds...upperBound.wholeMilliseconds
+    }
 }

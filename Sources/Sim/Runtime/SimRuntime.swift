@@ -91,9 +91,13 @@ public final class SimRuntime: @unchecked Sendable {
     private func runHosted(until limit: Timestamp, afterStep: () -> Void) -> Bool {
         executor.runUntilIdle()
         afterStep()
-        while let next = timers.min {
-            if stopped || next.at > limit { return false }
-            let timer = timers.removeMin()
+        // Taken out before it is looked at, and put back if it is not due: looking at the heap's
+        // minimum in place copies it, and its action's reference is retained and released again.
+        while let timer = timers.popMin() {
+            if stopped || timer.at > limit {
+                timers.insert(timer)
+                return false
+            }
             now = timer.at
             timersFired &+= 1
             timer.action()

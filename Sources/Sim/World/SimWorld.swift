@@ -127,10 +127,10 @@ public final class SimWorld: @unchecked Sendable {
                               observers: [log, checker] + extraObservers)
         store = InMemoryEventStore(clock: clock, observer: trace, cancellationWakesSubscribers: false)
         let latencyRandom = random.split("bus-latency")
-        let latency = configuration.busLatency
+        let latency = configuration.busLatency.wholeMilliseconds
         bus = InMemoryEventBus(
             configuration: .init(partitions: configuration.partitions,
-                                 latency: { @Sendable in latencyRandom.duration(in: latency) },
+                                 latency: { @Sendable in .milliseconds(latencyRandom.millis(in: latency)) },
                                  cancellationWakesReaders: false),
             scheduler: runtime, random: random.split("bus"), observer: trace)
         let status = NodeStatus()
