@@ -28,7 +28,45 @@ public enum IdentifierRules {
 /// The hash of ids (see ``ValidatedID``'s `==`).
 enum IdentifierHash {
     /// A seeded hash of `string`'s bytes, or nil if it is not ASCII (or not contiguous).
+    @inline(__always)
     static func ascii(_ string: String, seed: Int) -> Int? {
+        if let hash = smallASCII(string, seed: seed) { return hash }
+        return bytes(string, seed: seed)
+    }
+
+    /// ``ascii(_:seed:)`` of a small ASCII string, read from the string's own two words, or nil
+    /// for any other string. Nearly every id is one (up to 15 bytes, which Swift keeps in the
+    /// string itself): its hash needs no copy of its bytes and no closure to reach them.
+    ///
+    /// The words hold the bytes in order, unused ones zero, and the top byte of the second says
+    /// what the string is: `0xE0 | count` for a small ASCII string. The bytes are then mixed
+    /// exactly as ``bytes(_:seed:)`` mixes them, so a string that is kept elsewhere (a large
+    /// string of the same text) hashes the same.
+    @inline(__always)
+    static func smallASCII(_ string: String, seed: Int) -> Int? {
+        #if _pointerBitWidth(_64) && _endian(little)
+        let (low, high) = unsafeBitCast(string, to: (UInt64, UInt64).self)
+        let discriminator = high >> 56
+        guard discriminator & 0xF0 == 0xE0 else { return nil }
+        let n = discriminator & 0x0F
+        var h = UInt64(truncatingIfNeeded: seed) ^ (n &* 0x9E37_79B9_7F4A_7C15)
+        if n > 0 {
+            // Up to eight bytes: the first word, zero-padded; more: the first word, then the
+            // last eight bytes (overlapping it), as `bytes` loads them.
+            h = mix(h ^ low)
+            if n > 8 {
+                let shift = 8 * (n - 8)
+                h = mix(h ^ (low >> shift | high << (64 - shift)))
+            }
+        }
+        return Int(truncatingIfNeeded: mix(h))
+        #else
+        return nil
+        #endif
+    }
+
+    /// ``ascii(_:seed:)`` from the string's bytes wherever they are.
+    static func bytes(_ string: String, seed: Int) -> Int? {
         let hash = string.utf8.withContiguousStorageIfAvailable { bytes -> Int? in
             let n = bytes.count
             guard let start = bytes.baseAddress else { return Int(truncatingIfNeeded: mix(UInt64(truncatingIfNeeded: seed))) }
@@ -60,6 +98,7 @@ enum IdentifierHash {
         return hash ?? nil
     }
 
+    @inline(__always)
     private static func mix(_ x: UInt64) -> UInt64 {
         let product = x.multipliedFullWidth(by: 0xBF58_476D_1CE4_E5B9)
         return product.high ^ product.low

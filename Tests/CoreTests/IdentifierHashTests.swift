@@ -30,6 +30,27 @@ import Testing
         #expect(EventID(unchecked: "e1")._rawHashValue(seed: 1) != EventID(unchecked: "e1")._rawHashValue(seed: 2))
     }
 
+    @Test func aSmallStringHashesAsItsBytesDoWhereverTheyAreKept() {
+        for raw in ids + ["order-ogMFKX_ar", "ehaKqWPMOIuxmw8", "o1", "x"] {
+            // A string kept in a buffer of its own, however short: the hash of its bytes.
+            var large = String()
+            large.reserveCapacity(64)
+            large.append(raw)
+            #expect(IdentifierHash.smallASCII(large, seed: 3) == nil)
+            let expected = IdentifierHash.bytes(large, seed: 3)
+            #expect(expected != nil)
+            // The same text built as a small string in several ways, read from its words.
+            for small in [raw, String(decoding: Array(raw.utf8), as: UTF8.self), "\(raw)", String(raw[...])] {
+                #expect(IdentifierHash.ascii(small, seed: 3) == expected)
+                if raw.utf8.count <= 15 {
+                    #expect(IdentifierHash.smallASCII(small, seed: 3) == expected, "'\(raw)' is small and ASCII")
+                }
+            }
+        }
+        // Not ASCII: neither way gives a hash (the id then hashes as its string).
+        #expect(IdentifierHash.ascii("caf\u{E9}", seed: 3) == nil)
+    }
+
     @Test func aStreamNamesItsOrderOnlyAfterTheOrderPrefix() {
         #expect(OrderID(unchecked: "o1").streamID.orderID == OrderID(unchecked: "o1"))
         #expect(StreamID(unchecked: "order-ord-0123456789abcdef0123").orderID == OrderID(unchecked: "ord-0123456789abcdef0123"))
