@@ -65,6 +65,20 @@ enum IdentifierHash {
         #endif
     }
 
+    /// Whether two small ASCII strings are equal, from their words (a small string's words are
+    /// all of it, unused bytes zero, so equal texts have equal words); nil unless both are.
+    @inline(__always)
+    static func smallASCIIEqual(_ a: String, _ b: String) -> Bool? {
+        #if _pointerBitWidth(_64) && _endian(little)
+        let (aLow, aHigh) = unsafeBitCast(a, to: (UInt64, UInt64).self)
+        let (bLow, bHigh) = unsafeBitCast(b, to: (UInt64, UInt64).self)
+        guard aHigh >> 60 == 0xE, bHigh >> 60 == 0xE else { return nil }
+        return aLow == bLow && aHigh == bHigh
+        #else
+        return nil
+        #endif
+    }
+
     /// ``ascii(_:seed:)`` from the string's bytes wherever they are.
     static func bytes(_ string: String, seed: Int) -> Int? {
         let hash = string.utf8.withContiguousStorageIfAvailable { bytes -> Int? in
@@ -136,7 +150,10 @@ extension ValidatedID {
     // and an id that is not ASCII (only `init(unchecked:)` can make one) hashes as its string.
 
     public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.rawValue.utf8.count == rhs.rawValue.utf8.count && lhs.rawValue == rhs.rawValue
+        // Two small ASCII ids (nearly all of them) compare their words: a table's probe compares
+        // its key with every id it passes, and most are not equal.
+        if let equal = IdentifierHash.smallASCIIEqual(lhs.rawValue, rhs.rawValue) { return equal }
+        return lhs.rawValue.utf8.count == rhs.rawValue.utf8.count && lhs.rawValue == rhs.rawValue
     }
 
     public func hash(into hasher: inout Hasher) {

@@ -47,6 +47,18 @@ import Testing
                 }
             }
         }
+        // Small ASCII ids compare by their words: equal texts however built, and one byte apart.
+        let all = ids.filter { $0.utf8.count <= 15 }
+        for (i, raw) in all.enumerated() {
+            let copy = String(decoding: Array(raw.utf8), as: UTF8.self)
+            #expect(IdentifierHash.smallASCIIEqual(raw, copy) == true)
+            #expect(IdentifierHash.smallASCIIEqual(raw, all[(i + 1) % all.count]) == false)
+        }
+        var large = String()
+        large.reserveCapacity(64)
+        large.append("o1")
+        #expect(IdentifierHash.smallASCIIEqual("o1", large) == nil)
+        #expect(OrderID(unchecked: "o1") == OrderID(unchecked: large))
         // Not ASCII: neither way gives a hash (the id then hashes as its string).
         #expect(IdentifierHash.ascii("caf\u{E9}", seed: 3) == nil)
     }
