@@ -123,7 +123,8 @@ public final actor OrderService<Store: EventStore>: EventHandler {
     /// Appends what `decide` says for the order's current state, re-deciding after conflicts.
     private func settle(_ order: OrderID, cause: String, _ decide: (OrderState) -> OrderEvent?) async throws {
         while let state = try await writer.load(order), let event = decide(state) {
-            if try await writer.append([event], to: state, causedBy: cause) != nil { return }
+            // Matched, not compared with nil: that copies the state through Optional's witnesses.
+            if case .some = try await writer.append([event], to: state, causedBy: cause) { return }
         }
     }
 

@@ -60,7 +60,9 @@ public final actor PaymentService<Store: EventStore, Provider: PaymentProvider>:
             case .nothing:
                 return
             }
-            if current == nil { current = try await writer.load(order) }
+            // A conflict: read the stream again. (A match, not `== nil`, which copies the state
+            // through Optional's generic witnesses to compare it.)
+            if case .none = current { current = try await writer.load(order) }
         }
     }
 }

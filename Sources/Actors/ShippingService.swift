@@ -47,7 +47,9 @@ public final actor ShippingService<Store: EventStore, Stock: Warehouse>: EventHa
                 if state.status.isTerminal { finished.insert(order) }
                 return
             }
-            if current == nil { current = try await writer.load(order) }
+            // A conflict: read the stream again. (A match, not `== nil`, which copies the state
+            // through Optional's generic witnesses to compare it.)
+            if case .none = current { current = try await writer.load(order) }
         }
     }
 }
