@@ -34,49 +34,34 @@ enum IdentifierHash {
         return bytes(string, seed: seed)
     }
 
-    /// ``ascii(_:seed:)`` of a small ASCII string, read from the string's own two words, or nil
-    /// for any other string. Nearly every id is one (up to 15 bytes, which Swift keeps in the
-    /// string itself): its hash needs no copy of its bytes and no closure to reach them.
-    ///
-    /// The words hold the bytes in order, unused ones zero, and the top byte of the second says
-    /// what the string is: `0xE0 | count` for a small ASCII string. The bytes are then mixed
-    /// exactly as ``bytes(_:seed:)`` mixes them, so a string that is kept elsewhere (a large
-    /// string of the same text) hashes the same.
+    /// ``ascii(_:seed:)`` of a small ASCII string, read from the string's own two words (see
+    /// ``SmallASCII``), or nil for any other string. Nearly every id is one: its hash needs no
+    /// copy of its bytes and no closure to reach them. The bytes are mixed exactly as
+    /// ``bytes(_:seed:)`` mixes them, so a string that is kept elsewhere (a large string of the
+    /// same text) hashes the same.
     @inline(__always)
     static func smallASCII(_ string: String, seed: Int) -> Int? {
-        #if _pointerBitWidth(_64) && _endian(little)
-        let (low, high) = unsafeBitCast(string, to: (UInt64, UInt64).self)
-        let discriminator = high >> 56
-        guard discriminator & 0xF0 == 0xE0 else { return nil }
-        let n = discriminator & 0x0F
+        guard let small = SmallASCII(string) else { return nil }
+        let n = UInt64(small.count)
         var h = UInt64(truncatingIfNeeded: seed) ^ (n &* 0x9E37_79B9_7F4A_7C15)
         if n > 0 {
             // Up to eight bytes: the first word, zero-padded; more: the first word, then the
             // last eight bytes (overlapping it), as `bytes` loads them.
-            h = mix(h ^ low)
+            h = mix(h ^ small.low)
             if n > 8 {
                 let shift = 8 * (n - 8)
-                h = mix(h ^ (low >> shift | high << (64 - shift)))
+                h = mix(h ^ (small.low >> shift | small.high << (64 - shift)))
             }
         }
         return Int(truncatingIfNeeded: mix(h))
-        #else
-        return nil
-        #endif
     }
 
-    /// Whether two small ASCII strings are equal, from their words (a small string's words are
-    /// all of it, unused bytes zero, so equal texts have equal words); nil unless both are.
+    /// Whether two small ASCII strings are equal, from their words (see ``SmallASCII``); nil
+    /// unless both are.
     @inline(__always)
     static func smallASCIIEqual(_ a: String, _ b: String) -> Bool? {
-        #if _pointerBitWidth(_64) && _endian(little)
-        let (aLow, aHigh) = unsafeBitCast(a, to: (UInt64, UInt64).self)
-        let (bLow, bHigh) = unsafeBitCast(b, to: (UInt64, UInt64).self)
-        guard aHigh >> 60 == 0xE, bHigh >> 60 == 0xE else { return nil }
-        return aLow == bLow && aHigh == bHigh
-        #else
-        return nil
-        #endif
+        guard let a = SmallASCII(a), let b = SmallASCII(b) else { return nil }
+        return a.low == b.low && a.high == b.high && a.count == b.count
     }
 
     /// ``ascii(_:seed:)`` from the string's bytes wherever they are.
@@ -232,6 +217,8 @@ extension String {
     /// an order id are 15 bytes or fewer, which Swift keeps inside the string value: this makes
     /// one without the general append's checks (`+` took about 1.7 times the instructions).
     public static func prefixed(_ prefix: StaticString, _ rest: String) -> String {
+        // Nearly always both fit in a small string: then it is made from the words of `rest`.
+        if let small = SmallASCII.concatenate(prefix, rest) { return small }
         var rest = rest
         return rest.withUTF8 { tail in
             prefix.withUTF8Buffer { head in

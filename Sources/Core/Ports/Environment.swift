@@ -31,6 +31,16 @@ extension RandomSource {
         precondition((1...20).contains(length), "an id's random part is 1 to 20 characters")
         let alphabet: StaticString = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-"
         var bits = next()
+        // Nearly always short enough for a small string: then it is made in its two words.
+        if var small = SmallASCII(prefix), small.count + length <= SmallASCII.capacity {
+            let letters = alphabet.utf8Start
+            for i in 0..<length {
+                if i == 10 { bits = next() }
+                small.append(letters[Int(bits & 63)])
+                bits >>= 6
+            }
+            return small.string
+        }
         var prefix = prefix
         return prefix.withUTF8 { head in
             // Written straight into the new string's storage, which for 15 bytes or fewer is the
