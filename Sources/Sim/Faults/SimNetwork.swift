@@ -51,6 +51,7 @@ public final class SimNetwork: @unchecked Sendable {
         self.nodes = nodes
     }
 
+    @inline(__always)  // an async function of its own costs a frame from the task's allocator
     private func hop() async throws {
         try await clock.sleep(forMillis: hopMillis())
     }

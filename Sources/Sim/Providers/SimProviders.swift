@@ -106,6 +106,7 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
     }
 
     /// The request's way to the provider: half the latency, or a timeout when it does not answer.
+    @inline(__always)  // an async function of its own costs a frame from the task's allocator
     private func request() async throws {
         if mode == .timeout {
             try await clock.sleep(for: callTimeout)
@@ -121,6 +122,7 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
     }
 
     /// The reply's way back: the other half.
+    @inline(__always)
     private func reply() async throws {
         try await clock.sleep(forMillis: halfLatency())
     }
