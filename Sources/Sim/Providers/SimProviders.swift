@@ -78,53 +78,110 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
     public var debitCount: [CustomerID: Int] { ledger.debitCount }
 
     public func charge(key: String, customer: CustomerID, amount: Money) async throws -> ChargeOutcome {
-        try await request()
-        let declining = mode == .declineAll || declined.contains(customer) ? "declined-by-provider" : nil
-        let (outcome, isNew) = ledger.charge(key: key, customer: customer, amount: amount, declining: declining)
-        if isNew {
-            if case .approved = outcome { onBalance?(customer, ledger.balance(of: customer)) }
-            observer?.providerCall("charge", key: key, effect: .charge(customer, minorUnits: amount.minorUnits, outcome))
-        }
-        if let faults, random.chance(faults.state.failAfterCharge) {
-            observer?.providerCall("reply-lost", key: key, effect: .note("after charge"))
-            try await clock.sleep(for: callTimeout)
-            throw CausewayError(.timeout, "payment provider did not answer within \(callTimeout)")
-        }
-        try await reply()
-        return outcome
+        let call = Call(.charge(key: key, customer: customer, amount: amount), to: self)
+        try await send(call)
+        return call.charged!
     }
 
     public func refund(key: String) async throws -> RefundOutcome {
-        try await request()
-        let refunded = ledger.refund(key: key)
-        if let charge = refunded {
-            onBalance?(charge.customer, ledger.balance(of: charge.customer))
-            observer?.providerCall("refund", key: key, effect: .refund(charge.customer, minorUnits: charge.amount.minorUnits))
-        }
-        try await reply()
-        return refunded.map { .refunded($0.amount) } ?? .nothingToRefund
+        let call = Call(.refund(key: key), to: self)
+        try await send(call)
+        return call.refunded!
     }
 
-    /// The request's way to the provider: half the latency, or a timeout when it does not answer.
-    @inline(__always)  // an async function of its own costs a frame from the task's allocator
-    private func request() async throws {
+    /// Carries `call` to the provider and back. The caller waits once: the request does the work
+    /// where it arrives, and wakes the caller when the reply is due, or at its timeout when the
+    /// reply is lost (as a store call does; see `StoreCall`). A provider in timeout mode answers
+    /// nothing: the caller waits out its timeout.
+    @inline(__always)
+    private func send(_ call: Call) async throws {
         if mode == .timeout {
             try await clock.sleep(for: callTimeout)
-            throw CausewayError(.timeout, "payment provider did not answer within \(callTimeout)")
+            throw timedOut
         }
-        try await clock.sleep(forMillis: halfLatency())
+        // The latency is drawn before a cancelled caller throws, as a sleep's is.
+        let arrival = Timestamp(millis: clock.runtime.now.millis + halfLatency())
+        try Cancellation.check()
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            call.continuation = continuation
+            clock.runtime.deliver(call, at: arrival)
+        }
+        try Cancellation.check()
+        if let failure = call.failure { throw failure }
+    }
+
+    private var timedOut: CausewayError {
+        CausewayError(.timeout, "payment provider did not answer within \(callTimeout)")
+    }
+
+    /// Does the provider's side of `request`. Returns when the caller hears back.
+    private func serve(_ request: Call.Request, for call: Call) -> Timestamp {
+        let now = clock.runtime.now
+        switch request {
+        case .charge(let key, let customer, let amount):
+            let declining = mode == .declineAll || declined.contains(customer) ? "declined-by-provider" : nil
+            let (outcome, isNew) = ledger.charge(key: key, customer: customer, amount: amount, declining: declining)
+            if isNew {
+                if case .approved = outcome { onBalance?(customer, ledger.balance(of: customer)) }
+                observer?.providerCall("charge", key: key, effect: .charge(customer, minorUnits: amount.minorUnits, outcome))
+            }
+            if let faults, random.chance(faults.state.failAfterCharge) {
+                observer?.providerCall("reply-lost", key: key, effect: .note("after charge"))
+                call.failure = timedOut
+                return now + callTimeout
+            }
+            call.charged = outcome
+        case .refund(let key):
+            let refunded = ledger.refund(key: key)
+            if let charge = refunded {
+                onBalance?(charge.customer, ledger.balance(of: charge.customer))
+                observer?.providerCall("refund", key: key, effect: .refund(charge.customer, minorUnits: charge.amount.minorUnits))
+            }
+            call.refunded = refunded.map { .refunded($0.amount) } ?? .nothingToRefund
+        }
+        return Timestamp(millis: now.millis + halfLatency())
     }
 
     /// Half a latency drawn from `latency`, in whole milliseconds as every simulated time is (the
-    /// same as dividing the duration, without its 128-bit division).
+    /// same as dividing the duration, without its 128-bit division). A call's request takes one
+    /// half and its reply the other.
     private func halfLatency() -> Int64 {
         random.millis(in: latencyMillis) / 2
     }
 
-    /// The reply's way back: the other half.
-    @inline(__always)
-    private func reply() async throws {
-        try await clock.sleep(forMillis: halfLatency())
+    /// One call to the provider on its way (see ``send(_:)``).
+    private final class Call: SimArrival, @unchecked Sendable {
+        enum Request {
+            case charge(key: String, customer: CustomerID, amount: Money)
+            case refund(key: String)
+        }
+
+        let provider: SimPaymentProvider
+        let caller: WaitingTask
+        /// Taken when the request arrives.
+        private var request: Request?
+        var continuation: UnsafeContinuation<Void, Never>?
+        /// The answer, in the field of the request's kind.
+        var charged: ChargeOutcome?
+        var refunded: RefundOutcome?
+        /// What the caller throws, if the call failed.
+        var failure: CausewayError?
+
+        init(_ request: Request, to provider: SimPaymentProvider) {
+            self.request = request
+            self.provider = provider
+            caller = .current
+        }
+
+        override func arrive() {
+            let request = self.request.take()!
+            // A caller cancelled on the way (its node crashed) is woken at once, as its sleeping
+            // task would have thrown here, and nothing is done for it.
+            guard !caller.isCancelled else { return continuation!.resume() }
+            provider.clock.runtime.resume(continuation!, at: provider.serve(request, for: self))
+        }
+
+        override func abandon() { continuation!.resume() }
     }
 }
 
