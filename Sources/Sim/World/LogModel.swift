@@ -42,7 +42,7 @@ public final class LogModel: SimFactObserver, @unchecked Sendable {
             case (nil, nil):
                 return nil
             case (let held?, let history?):
-                return difference(of: &views.values[held], from: history)
+                return Self.difference(of: &views.values[held], from: history, state: &state)
             case (nil, _?):
                 return "it holds no view"
             case (_?, nil):
@@ -50,8 +50,10 @@ public final class LogModel: SimFactObserver, @unchecked Sendable {
             }
         }
 
-        private func difference(of view: inout OrderView, from history: [OrderHistoryEntry]) -> String? {
-            guard view.state == state else { return "its state differs from the fold of the stream" }
+        /// (`state` is `inout`, like `view`, for the same reason: comparing the optional in place
+        /// with `==` copied both states, and the optional twice over.)
+        private static func difference(of view: inout OrderView, from history: [OrderHistoryEntry], state: inout OrderState?) -> String? {
+            guard case .some = state, view.state == state! else { return "its state differs from the fold of the stream" }
             let seen = view.history
             if seen == history { return nil }
             func show(_ e: OrderHistoryEntry) -> String { "version \(e.version) '\(e.type.rawValue)' at \(e.at)" }
