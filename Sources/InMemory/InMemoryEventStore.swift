@@ -106,12 +106,13 @@ public final class InMemoryEventStore: EventStore, Sendable {
             let first = Int64(s.log.count) + 1
             // Writes the events to the log and to `stored`, the stream's events.
             func write(_ log: inout [RecordedEvent], _ stored: inout [RecordedEvent]) {
-                for (i, e) in events.enumerated() {
+                // By index: each field is read where it is, not from a copy of the whole event.
+                for i in events.indices {
                     let recorded = RecordedEvent(
-                        eventID: e.eventID, streamID: stream, streamVersion: actual + Int64(i) + 1,
-                        globalPosition: first + Int64(i), event: e.event, schemaVersion: e.schemaVersion,
-                        occurredAt: e.occurredAt, recordedAt: now, correlationID: e.correlationID, causationID: e.causationID,
-                        orderID: orderID)
+                        eventID: events[i].eventID, streamID: stream, streamVersion: actual + Int64(i) + 1,
+                        globalPosition: first + Int64(i), event: events[i].event, schemaVersion: events[i].schemaVersion,
+                        occurredAt: events[i].occurredAt, recordedAt: now, correlationID: events[i].correlationID,
+                        causationID: events[i].causationID, orderID: orderID)
                     log.append(recorded)
                     stored.append(recorded)
                 }
@@ -144,11 +145,12 @@ public final class InMemoryEventStore: EventStore, Sendable {
     /// each. Returns false, and changes nothing, if any id is already taken (a retry, or a
     /// conflict): ``retriedAppend(_:stream:state:)`` tells which.
     private static func claim(_ events: [NewEvent], at position: Int, in index: inout [EventID: Int]) -> Bool {
-        for (i, e) in events.enumerated() {
+        // By index: only each event's id is read, not a copy of the whole event.
+        for i in events.indices {
             // An id taken from `position` on was claimed by this append (it repeats an id): the
             // later entry wins, as it always has.
-            if let taken = index.updateValue(position + i, forKey: e.eventID), taken < position {
-                index[e.eventID] = taken
+            if let taken = index.updateValue(position + i, forKey: events[i].eventID), taken < position {
+                index[events[i].eventID] = taken
                 for earlier in events[..<i] { index[earlier.eventID] = nil }
                 return false
             }
