@@ -58,18 +58,18 @@ public struct ConsumerLoop<Handler: EventHandler, Consumer: BusConsumer>: Sendab
         while true {
             let batch = try await consumer.poll(max: batchSize)
             if batch.isEmpty { return }
-            // By index: a delivery is handed to the handler where it is in the batch, and one of
-            // no interest is skipped, without a copy of it.
+            // By index: a delivery of no interest is skipped without a copy of it.
             for i in batch.indices where interests & batch[i].event.type.bit != 0 {
+                let delivery = batch[i]
                 do {
-                    try await retry.run(clock: clock) { try await handler.handle(batch[i]) }
+                    try await retry.run(clock: clock) { try await handler.handle(delivery) }
                 } catch is CancellationError {
                     return
                 } catch let error as CausewayError where error.code == .cancelled {
                     return
                 } catch {
                     if Task.isCancelled { return }
-                    observer?.handlerGaveUp(batch[i], member: member, error: error)
+                    observer?.handlerGaveUp(delivery, member: member, error: error)
                 }
             }
             do {

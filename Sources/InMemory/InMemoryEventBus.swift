@@ -13,8 +13,9 @@ public protocol EventBusObserver: AnyObject, Sendable {
 }
 
 /// Delays work on the bus (publication latency). The simulator schedules in virtual time;
-/// without one, records are visible at once.
-public protocol DelayScheduler: Sendable {
+/// without one, records are visible at once. A class: the bus reads it at every publish, and a
+/// reference is copied with one retain where any other value goes through its type's witnesses.
+public protocol DelayScheduler: AnyObject, Sendable {
     func after(_ delay: Duration, _ action: @escaping @Sendable () -> Void)
 }
 
