@@ -87,10 +87,10 @@ public final actor OrderService<Store: EventStore>: EventHandler {
     {
         let events = try OrderDecider.place(command, orderID: orderID)
         let now = writer.clock.now()
-        let correlation = "req-" + orderID.rawValue
+        let correlation = String.prefixed("req-", orderID.rawValue)
         let new = events.map {
             NewEvent(eventID: eventID, event: $0, occurredAt: now, correlationID: correlation,
-                     causationID: command.clientKey.map { "key-" + $0 } ?? correlation)
+                     causationID: command.clientKey.map { .prefixed("key-", $0) } ?? correlation)
         }
         do {
             let result = try await writer.retry.run(clock: writer.clock) {
