@@ -5,7 +5,9 @@ import Synchronization
 /// so that holding and calling one costs a plain reference.
 public protocol EventStoreObserver: AnyObject, Sendable {
     /// `events` are the append's events, in order (a slice of the stream where they are stored).
-    func appended(_ events: ArraySlice<RecordedEvent>)
+    /// `stream` numbers their stream: 0 for the first stream the store made, 1 for the next, and
+    /// so on, so that an observer can keep what it knows of each stream in an array.
+    func appended(_ events: ArraySlice<RecordedEvent>, stream: Int)
 }
 
 /// The in-memory event store: the semantics of the real one (optimistic concurrency, idempotent
@@ -13,6 +15,8 @@ public protocol EventStoreObserver: AnyObject, Sendable {
 /// Thread-safe, so it serves both the simulator and the embedded deployment.
 public final class InMemoryEventStore: EventStore, Sendable {
     struct Stream {
+        /// The stream's number, in the order streams were made (see ``EventStoreObserver``).
+        let ordinal: Int
         /// The order the stream belongs to, worked out once.
         let orderID: OrderID?
         /// The stream's events in order (the log holds them too): reading a whole stream hands
@@ -78,18 +82,18 @@ public final class InMemoryEventStore: EventStore, Sendable {
     public func appendSync(_ events: [NewEvent], to stream: StreamID, expected: ExpectedVersion) throws(CausewayError) -> AppendResult {
         guard !events.isEmpty else { throw CausewayError(.invalidArgument, "an append needs at least one event") }
         let now = clock.now()
-        let (result, written) = try state.withLock { s throws(CausewayError) -> (AppendResult, ArraySlice<RecordedEvent>) in
+        let (result, written, ordinal) = try state.withLock { s throws(CausewayError) -> (AppendResult, ArraySlice<RecordedEvent>, Int) in
             // Every append is a few lookups in tables as large as the log, so each is done once:
             // the ids are claimed as they are checked, and the stream is found by index.
             guard Self.claim(events, at: s.log.count, in: &s.eventIndex) else {
-                return (try Self.retriedAppend(events, stream: stream, state: s), [])
+                return (try Self.retriedAppend(events, stream: stream, state: s), [], 0)
             }
             let slot = s.streams.index(forKey: stream)
-            let actual: Int64, orderID: OrderID?
+            let actual: Int64, orderID: OrderID?, ordinal: Int
             if let slot {
-                (actual, orderID) = Stream.read(&s.streams.values[slot]) { (Int64($0.events.count), $0.orderID) }
+                (actual, orderID, ordinal) = Stream.read(&s.streams.values[slot]) { (Int64($0.events.count), $0.orderID, $0.ordinal) }
             } else {
-                (actual, orderID) = (0, stream.orderID)
+                (actual, orderID, ordinal) = (0, stream.orderID, s.streams.count)
             }
             switch expected {
             case .any: break
@@ -126,16 +130,16 @@ public final class InMemoryEventStore: EventStore, Sendable {
                 var new: [RecordedEvent] = []
                 new.reserveCapacity(max(events.count, 4))
                 write(&s.log, &new)
-                s.streams[stream] = Stream(orderID: orderID, events: new)
+                s.streams[stream] = Stream(ordinal: ordinal, orderID: orderID, events: new)
                 written = new[...]
             }
             let count = Int64(events.count)
             let result = AppendResult(lastVersion: actual + count, firstPosition: first,
                                       lastPosition: first + count - 1, wasDuplicate: false)
-            return (result, written)
+            return (result, written, ordinal)
         }
         if !written.isEmpty {
-            observer?.appended(written)
+            observer?.appended(written, stream: ordinal)
             waiters.wakeAll()
         }
         return result

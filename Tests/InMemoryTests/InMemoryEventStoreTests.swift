@@ -30,6 +30,29 @@ func newEvent(_ id: String, _ event: OrderEvent = .approved) -> NewEvent {
         #expect(stream.allSatisfy { $0.recordedAt == Timestamp(millis: 1000) })
     }
 
+    /// Notes what the store tells its observer: each append's events and its stream's number.
+    final class Appends: EventStoreObserver, @unchecked Sendable {
+        var seen: [String] = []
+        func appended(_ events: ArraySlice<RecordedEvent>, stream: Int) {
+            seen.append("\(stream): " + events.map(\.eventID.rawValue).joined(separator: ","))
+        }
+    }
+
+    @Test func theObserverIsToldEachAppendWithItsStreamsNumberInTheOrderStreamsWereMade() async throws {
+        let appends = Appends()
+        let store = InMemoryEventStore(clock: FixedClock(), observer: appends)
+        let s3 = StreamID(unchecked: "customer-7")
+        _ = try await store.append([newEvent("a"), newEvent("b")], to: s2, expected: .noStream)
+        _ = try await store.append([newEvent("c")], to: s3, expected: .noStream)
+        _ = try await store.append([newEvent("d")], to: s2, expected: .exact(2))
+        _ = try await store.append([newEvent("e")], to: s1, expected: .noStream)
+        // Refused and repeated appends write nothing, so nothing is told.
+        _ = try? await store.append([newEvent("f")], to: s1, expected: .noStream)
+        _ = try await store.append([newEvent("e")], to: s1, expected: .noStream)
+        _ = try await store.append([newEvent("g")], to: s3, expected: .any)
+        #expect(appends.seen == ["0: a,b", "1: c", "0: d", "2: e", "1: g"])
+    }
+
     @Test func wrongExpectedVersionIsRefusedWithTheActualVersion() async throws {
         _ = try await store.append([newEvent("a")], to: s1, expected: .noStream)
         for expected in [ExpectedVersion.noStream, .exact(0), .exact(2)] {

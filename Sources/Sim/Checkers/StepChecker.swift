@@ -22,7 +22,7 @@ final class StepChecker: SimFactObserver, @unchecked Sendable {
         stop()
     }
 
-    func appended(_ events: ArraySlice<RecordedEvent>, at: Timestamp) {
+    func appended(_ events: ArraySlice<RecordedEvent>, stream: Int, at: Timestamp) {
         for e in events {
             if e.globalPosition <= lastPosition {
                 fail("log-order", e.orderID, "global position \(e.globalPosition) after \(lastPosition)")

@@ -72,13 +72,13 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
 
     // MARK: Store and bus
 
-    public func appended(_ events: ArraySlice<RecordedEvent>) {
+    public func appended(_ events: ArraySlice<RecordedEvent>, stream: Int) {
         for i in events.indices {
             eventsAppended += 1
             line { .append(at: $0, stream: events[i].streamID, version: events[i].streamVersion,
                            position: events[i].globalPosition, type: events[i].type, event: events[i].eventID) }
         }
-        for i in observers.indices { observers[i].appended(events, at: runtime.now) }
+        for i in observers.indices { observers[i].appended(events, stream: stream, at: runtime.now) }
     }
 
     public func published(_ record: BusRecord, partition: Int, offset: Int64) {
@@ -226,6 +226,7 @@ enum TraceEntry: Sendable {
 
 /// Receives the facts of a run as they happen (the checkers and the scenario's bookkeeping).
 protocol SimFactObserver: AnyObject {
-    func appended(_ events: ArraySlice<RecordedEvent>, at: Timestamp)
+    /// `stream` is the store's number of the events' stream (see `EventStoreObserver`).
+    func appended(_ events: ArraySlice<RecordedEvent>, stream: Int, at: Timestamp)
     func published(_ event: RecordedEvent)
 }

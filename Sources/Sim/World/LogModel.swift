@@ -83,17 +83,29 @@ public final class LogModel: SimFactObserver, @unchecked Sendable {
     }
 
     /// Every order with at least one event.
-    @exclusivity(unchecked) public private(set) var orders: [OrderID: Order] = [:]
+    /// (Made when first asked for, and brought up to date when asked again: a run looks orders
+    /// up by id only for its expectations, at the end; as it goes, each order is found by its
+    /// stream's number.)
+    public var orders: [OrderID: Order] {
+        for order in inLogOrder[indexed...] { byID[order.id] = order }
+        indexed = inLogOrder.count
+        return byID
+    }
+    @exclusivity(unchecked) private var byID: [OrderID: Order] = [:]
+    /// How many of `inLogOrder` are in `byID`.
+    @exclusivity(unchecked) private var indexed = 0
     /// The same orders, in the order the log first mentions them.
     @exclusivity(unchecked) public private(set) var inLogOrder: [Order] = []
+    /// Each stream's order, by the store's number of the stream (nil for a stream of no order).
+    @exclusivity(unchecked) private var byStream: [Order?] = []
     @exclusivity(unchecked) private var counts = EventTypeCounts()
     /// Whether each global position was published to the bus (index: position).
     @exclusivity(unchecked) private var published: [Bool] = [false]
 
     /// Makes room for `orders` orders of about `events` events in all.
     func reserveCapacity(orders: Int, events: Int) {
-        self.orders.reserveCapacity(orders)
         inLogOrder.reserveCapacity(orders)
+        byStream.reserveCapacity(orders)
         published.reserveCapacity(events + 1)
     }
 
@@ -114,16 +126,17 @@ public final class LogModel: SimFactObserver, @unchecked Sendable {
         return orders[id]
     }
 
-    func appended(_ events: ArraySlice<RecordedEvent>, at now: Timestamp) {
+    func appended(_ events: ArraySlice<RecordedEvent>, stream: Int, at now: Timestamp) {
+        if stream >= byStream.count { byStream.append(contentsOf: repeatElement(nil, count: stream - byStream.count + 1)) }
         for e in events {
             counts[e.type] += 1
             guard let id = e.orderID else { continue }
             let order: Order
-            if let known = self.order(id) {
+            if let known = byStream[stream] {
                 order = known
             } else {
                 order = Order(id: id)
-                orders[id] = order
+                byStream[stream] = order
                 inLogOrder.append(order)
             }
             last = (id, order)
