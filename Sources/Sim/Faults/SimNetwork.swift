@@ -115,15 +115,7 @@ public final class SimNetwork: @unchecked Sendable {
             onLoss(call.node.rawValue, "partitioned")
             try await timeout(.eventstore)
         }
-        // The latency is drawn before a cancelled caller throws, as a request hop's sleep does.
-        let arrival = Timestamp(millis: clock.runtime.now.millis + hopMillis())
-        try Cancellation.check()
-        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-            call.continuation = continuation
-            clock.runtime.deliver(call, at: arrival)
-        }
-        try Cancellation.check()
-        if let failure = call.failure { throw failure }
+        try await call.send(arrivingAt: Timestamp(millis: clock.runtime.now.millis + hopMillis()), on: clock.runtime)
     }
 
     /// The reply's way back: the caller may crash before it arrives, the reply may be lost (the
@@ -152,7 +144,7 @@ public final class SimNetwork: @unchecked Sendable {
 /// The operation is an enum of the store's calls and the answer lands in a field of its kind,
 /// rather than a generic closure and result: a call needs no type metadata made at run time, no
 /// closure context, and no enum to wrap the answer in and take it out of again.
-final class StoreCall: SimArrival, @unchecked Sendable {
+final class StoreCall: SimCall, @unchecked Sendable {
     enum Operation {
         case append([NewEvent], to: StreamID, expected: ExpectedVersion)
         case readStream(StreamID, from: Int64, direction: ReadDirection, limit: Int)
@@ -166,14 +158,11 @@ final class StoreCall: SimArrival, @unchecked Sendable {
     let caller: WaitingTask
     /// Taken when the request arrives (it holds the events of an append).
     @exclusivity(unchecked) private var operation: Operation?
-    @exclusivity(unchecked) var continuation: UnsafeContinuation<Void, Never>?
     /// The answer, in the field of the operation's kind (plain fields: no enum to wrap and unwrap).
     @exclusivity(unchecked) private(set) var appended =
         AppendResult(lastVersion: 0, firstPosition: 0, lastPosition: 0, wasDuplicate: false)
     @exclusivity(unchecked) private(set) var events: [RecordedEvent] = []
     @exclusivity(unchecked) private(set) var subscription: (any EventSubscription)?
-    /// What the caller throws, if the call failed.
-    @exclusivity(unchecked) private(set) var failure: (any Error)?
 
     init(_ operation: Operation, to store: InMemoryEventStore, over network: SimNetwork, from node: ServiceName) {
         self.operation = operation

@@ -99,15 +99,7 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
             try await clock.sleep(for: callTimeout)
             throw timedOut
         }
-        // The latency is drawn before a cancelled caller throws, as a sleep's is.
-        let arrival = Timestamp(millis: clock.runtime.now.millis + halfLatency())
-        try Cancellation.check()
-        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-            call.continuation = continuation
-            clock.runtime.deliver(call, at: arrival)
-        }
-        try Cancellation.check()
-        if let failure = call.failure { throw failure }
+        try await call.send(arrivingAt: Timestamp(millis: clock.runtime.now.millis + halfLatency()), on: clock.runtime)
     }
 
     private var timedOut: CausewayError {
@@ -150,7 +142,7 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
     }
 
     /// One call to the provider on its way (see ``send(_:)``).
-    private final class Call: SimArrival, @unchecked Sendable {
+    private final class Call: SimCall, @unchecked Sendable {
         enum Request {
             case charge(key: String, customer: CustomerID, amount: Money)
             case refund(key: String)
@@ -160,12 +152,9 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
         let caller: WaitingTask
         /// Taken when the request arrives.
         private var request: Request?
-        var continuation: UnsafeContinuation<Void, Never>?
         /// The answer, in the field of the request's kind.
         var charged: ChargeOutcome?
         var refunded: RefundOutcome?
-        /// What the caller throws, if the call failed.
-        var failure: CausewayError?
 
         init(_ request: Request, to provider: SimPaymentProvider) {
             self.request = request

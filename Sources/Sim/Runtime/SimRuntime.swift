@@ -146,6 +146,28 @@ class SimArrival {
     func abandon() {}
 }
 
+/// A request whose caller waits for its answer once (a call to the store or to a provider): it
+/// does its work where it arrives and resumes the caller, through `continuation`, when the answer
+/// is due, or at once when it ends where it arrived.
+class SimCall: SimArrival {
+    @exclusivity(unchecked) var continuation: UnsafeContinuation<Void, Never>?
+    /// What the caller throws, if the call failed.
+    @exclusivity(unchecked) var failure: (any Error)?
+
+    /// Sends the call to arrive at `arrival` (drawn by the caller before this, as a sleep's
+    /// latency is drawn before a cancelled caller throws) and waits until it is answered.
+    @inline(__always)
+    final func send(arrivingAt arrival: Timestamp, on runtime: SimRuntime) async throws {
+        try Cancellation.check()
+        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
+            self.continuation = continuation
+            runtime.deliver(self, at: arrival)
+        }
+        try Cancellation.check()
+        if let failure { throw failure }
+    }
+}
+
 extension SimRuntime {
     /// An actor on the simulator's executor that runs the body of every task the simulator starts.
     ///
