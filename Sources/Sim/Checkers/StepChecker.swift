@@ -30,7 +30,7 @@ final class StepChecker: SimFactObserver, @unchecked Sendable {
             lastPosition = e.globalPosition
             // An order's stream is followed on the log's own record of the order, which the log
             // has at hand (it has just folded the event in).
-            guard let order = e.orderID, let facts = log.order(order) else {
+            guard let order = e.orderID, let facts = log.order(stream: stream) else {
                 checkVersion(e, after: Self.advance(&lastVersion[e.streamID, default: 0], to: e.streamVersion))
                 continue
             }

@@ -117,13 +117,11 @@ public final class LogModel: SimFactObserver, @unchecked Sendable {
         position >= 0 && position < published.count && published[Int(position)]
     }
 
-    /// The order of the last event folded in: an append's observers ask for it right after.
-    @exclusivity(unchecked) private var last: (id: OrderID, order: Order)?
-
-    /// The facts of order `id`, if it has any events.
-    func order(_ id: OrderID) -> Order? {
-        if let last, last.id == id { return last.order }
-        return orders[id]
+    /// The order whose events the store numbers `stream` (see `EventStoreObserver`), if the
+    /// stream is an order's and has events: an append's other observers ask for it right after
+    /// the log model has folded the append in.
+    func order(stream: Int) -> Order? {
+        stream < byStream.count ? byStream[stream] : nil
     }
 
     func appended(_ events: ArraySlice<RecordedEvent>, stream: Int, at now: Timestamp) {
@@ -139,7 +137,6 @@ public final class LogModel: SimFactObserver, @unchecked Sendable {
                 byStream[stream] = order
                 inLogOrder.append(order)
             }
-            last = (id, order)
             order.add(e)
             if let status = order.state?.status, order.reached[status.ordinal] == nil { order.reached[status.ordinal] = now }
             order.counts[e.type] += 1
