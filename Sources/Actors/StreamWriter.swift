@@ -52,18 +52,13 @@ public struct StreamWriter<Store: EventStore>: Sendable {
         } catch where CausewayError.isConflict(error) {
             return nil
         }
-        var next: OrderState? = consume state
+        // The events are folded in as the store recorded them, at the versions it gave them (the
+        // fold reads nothing else of a recorded event, so none is made).
+        var next = consume state
         var version = result.lastVersion - Int64(new.count)
-        var position = result.firstPosition
-        for event in new {
+        for i in new.indices {
             version += 1
-            let recorded = RecordedEvent(
-                eventID: event.eventID, streamID: stream, streamVersion: version,
-                globalPosition: position, event: event.event, schemaVersion: event.schemaVersion,
-                occurredAt: event.occurredAt, recordedAt: now, correlationID: event.correlationID,
-                causationID: event.causationID, orderID: order)
-            OrderState.evolve(&next, recorded)
-            position += 1
+            next.apply(new[i].event, version: version)
         }
         return next
     }

@@ -97,8 +97,14 @@ public struct OrderState: Hashable, Sendable, Codable {
 
     /// Applies an event to an order that exists (see ``evolve(_:_:)``).
     public mutating func apply(_ event: RecordedEvent) {
-        version = event.streamVersion
-        switch event.event {
+        apply(event.event, version: event.streamVersion)
+    }
+
+    /// ``apply(_:)`` of an event at stream version `version`: what a writer folds in after its
+    /// own append, without making a recorded event for it first.
+    public mutating func apply(_ event: OrderEvent, version: Int64) {
+        self.version = version
+        switch event {
         case .created:
             break
         case .paymentDebited(let amount, _):
