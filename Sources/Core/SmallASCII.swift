@@ -52,21 +52,12 @@ struct SmallASCII {
         #endif
     }
 
-    /// Whether the platform lays small strings out as above (else nothing is made from words).
-    static var isAvailable: Bool {
-        #if _pointerBitWidth(_64) && _endian(little)
-        true
-        #else
-        false
-        #endif
-    }
-
     /// `prefix` followed by `rest`, or nil unless `prefix` is ASCII, `rest` a small ASCII
     /// string, and both fit in 15 bytes.
     @inline(__always)
     static func concatenate(_ prefix: StaticString, _ rest: String) -> String? {
         let head = prefix.utf8CodeUnitCount
-        guard isAvailable, prefix.hasPointerRepresentation, let tail = SmallASCII(rest), head + tail.count <= capacity else { return nil }
+        guard prefix.hasPointerRepresentation, let tail = SmallASCII(rest), head + tail.count <= capacity else { return nil }
         if head == 0 { return rest }
         // The prefix's bytes copied into the words (not loaded a word at a time: a literal's last
         // bytes may end a page), then the tail's moved up by `head` bytes, across the two words.

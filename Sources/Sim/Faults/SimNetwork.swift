@@ -29,11 +29,12 @@ public final class SimNetwork: @unchecked Sendable {
     let clock: SimClock
     let random: SimRandom
     let faults: FaultBox
-    /// One-way latency of a hop.
-    @exclusivity(unchecked) public var latency: ClosedRange<Duration> = .milliseconds(1)...(.milliseconds(3)) {
-        didSet { latencyMillis = latency.wholeMilliseconds }
+    /// One-way latency of a hop, in whole milliseconds as every simulated time is.
+    public var latency: ClosedRange<Duration> {
+        get { latencyMillis.durations }
+        set { latencyMillis = newValue.wholeMilliseconds }
     }
-    /// `latency` in whole milliseconds, converted once rather than at every hop.
+    /// `latency` as it is drawn from: converted once, not at every hop.
     @exclusivity(unchecked) private var latencyMillis: ClosedRange<Int64> = 1...3
     /// How long a caller waits for a reply before it gives up with `timeout`.
     @exclusivity(unchecked) public var callTimeout: Duration = .seconds(1)

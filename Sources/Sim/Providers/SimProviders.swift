@@ -54,11 +54,15 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
     var onBalance: ((CustomerID, Int64) -> Void)?
     @exclusivity(unchecked) public var mode: Mode = .normal
     @exclusivity(unchecked) public var declined: Set<CustomerID> = []
-    @exclusivity(unchecked) public var latency: ClosedRange<Duration> = .milliseconds(2)...(.milliseconds(8)) {
-        didSet { latencyMillis = latency.wholeMilliseconds }
+    /// A call's latency, in whole milliseconds as every simulated time is.
+    public var latency: ClosedRange<Duration> {
+        get { latencyMillis.durations }
+        set { latencyMillis = newValue.wholeMilliseconds }
     }
-    /// `latency` in whole milliseconds, converted once rather than at every call.
-    @exclusivity(unchecked) private var latencyMillis: ClosedRange<Int64> = 2...8
+    /// `latency` as it is drawn from: converted once, not at every call.
+    @exclusivity(unchecked) private var latencyMillis = SimPaymentProvider.normalLatency.wholeMilliseconds
+    /// The latency of a provider behaving normally (a scenario's `provider normal` restores it).
+    public static let normalLatency: ClosedRange<Duration> = .milliseconds(2)...(.milliseconds(8))
     /// How long a caller waits before a call counts as timed out.
     public var callTimeout: Duration = .seconds(2)
     /// The provider's books (unknown customers are declined).
@@ -180,10 +184,12 @@ public final class SimWarehouse: Warehouse, @unchecked Sendable {
     let clock: SimClock
     let random: SimRandom
     var observer: (any ProviderObserver)?
-    @exclusivity(unchecked) public var latency: ClosedRange<Duration> = .milliseconds(2)...(.milliseconds(8)) {
-        didSet { latencyMillis = latency.wholeMilliseconds }
+    /// A call's latency, in whole milliseconds as every simulated time is.
+    public var latency: ClosedRange<Duration> {
+        get { latencyMillis.durations }
+        set { latencyMillis = newValue.wholeMilliseconds }
     }
-    /// `latency` in whole milliseconds, converted once rather than at every call.
+    /// `latency` as it is drawn from: converted once, not at every call.
     @exclusivity(unchecked) private var latencyMillis: ClosedRange<Int64> = 2...8
     /// The warehouse's books (SKUs never stocked have none).
     @exclusivity(unchecked) public private(set) var ledger = StockLedger(openingStock: 0)

@@ -55,3 +55,8 @@ extension ClosedRange<Duration> {
         lowerBound.wholeMilliseconds...upperBound.wholeMilliseconds
     }
 }
+
+extension ClosedRange<Int64> {
+    /// A range of whole milliseconds as durations.
+    var durations: ClosedRange<Duration> { .milliseconds(lowerBound)...(.milliseconds(upperBound)) }
+}

@@ -172,7 +172,7 @@ public enum ScenarioRunner {
             case .normal:
                 world.provider.mode = .normal
                 world.provider.declined = []
-                world.provider.latency = .milliseconds(2)...(.milliseconds(8))
+                world.provider.latency = SimPaymentProvider.normalLatency
             case .decline(let customer): world.provider.declined.insert(customer)
             case .declineAll: world.provider.mode = .declineAll
             case .latency(let d): world.provider.latency = d...d
