@@ -20,6 +20,10 @@ struct SimBench: ParsableCommand {
     @Option(help: "Orders to push through the pipeline.")
     var orders: Int = 20_000
 
+    @Option(help: ArgumentHelp("Virtual milliseconds between two orders.",
+                               discussion: "The default is a pace the simulated pipeline keeps up with; a faster one builds a backlog."))
+    var interval: Int = Int(PipelineBenchmark.defaultInterval.wholeMilliseconds)
+
     @Option(help: "Output format: text or json.")
     var format: OutputFormat = .text
 
@@ -29,11 +33,12 @@ struct SimBench: ParsableCommand {
     func validate() throws {
         guard (1...5_000_000).contains(orders) else { throw ValidationError("--orders must be between 1 and 5000000") }
         guard (1...100).contains(runs) else { throw ValidationError("--runs must be between 1 and 100 (got \(runs))") }
+        guard (1...60_000).contains(interval) else { throw ValidationError("--interval must be between 1 and 60000 milliseconds (got \(interval))") }
     }
 
     func run() throws {
-        let workload = PipelineBenchmark.scenario(orders: orders)
-        _ = ScenarioRunner.run(PipelineBenchmark.scenario(orders: min(orders, 200)))  // warm-up
+        let workload = PipelineBenchmark.scenario(orders: orders, interval: .milliseconds(interval))
+        _ = ScenarioRunner.run(PipelineBenchmark.scenario(orders: min(orders, 200), interval: .milliseconds(interval)))  // warm-up
         // Alternating the workload and the reference, so both see the same machine.
         var times: [Double] = [], refTimes: [Double] = [], sleepTimes: [Double] = []
         var report: RunReport?
@@ -72,12 +77,18 @@ struct SimBench: ParsableCommand {
                 "deliveryCostInHops": ratio.rounded(toPlaces: 1), "traceHash": report.traceHash,
                 "runs": runs, "ordersPerSecondMin": (Double(orders) / slowest).rounded(),
                 "ordersPerSecondMax": (Double(orders) / fastest).rounded(),
-                "referenceSleepNanos": sleepNanos.rounded(),
+                "referenceSleepNanos": sleepNanos.rounded(), "intervalMillis": interval,
+                "simulatedMillis": report.simulatedMillis,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
             print("pipeline: \(orders) orders, \(report.events) events, \(report.deliveries) deliveries in \(String(format: "%.3f", elapsed)) s")
+            // Whether the pipeline kept up: the last order is placed at `placed`; a backlog shows as
+            // a run that goes on long after it.
+            let placed = Double(interval * (orders - 1)) / 1000
+            print("  one order every \(interval) ms of virtual time, the last placed at \(String(format: "%.1f", placed)) s;"
+                  + " all done at \(String(format: "%.1f", Double(report.simulatedMillis) / 1000)) s")
             print("  per order: \(report.jobs / orders) jobs, \(report.timers / orders) timers, \(report.traceLines / orders) trace lines")
             print("  \(Int(ordersPerSecond)) orders/s, \(Int(deliveriesPerSecond)) deliveries/s (checks on; median of \(runs),"
                   + " range \(Int(Double(orders) / slowest)) to \(Int(Double(orders) / fastest)) orders/s)")

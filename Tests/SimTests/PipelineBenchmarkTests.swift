@@ -16,6 +16,23 @@ import Testing
         #expect(!report.traceHash.isEmpty)
     }
 
+    /// The benchmark's pace is one the pipeline keeps up with: each order is done soon after it
+    /// is placed, so the run ends shortly after the last one. Ten times faster, a backlog builds
+    /// and the run goes on long after the last order is placed.
+    @Test func thePipelineKeepsUpWithTheDefaultPaceAndNotWithATenthOfIt() {
+        let orders = 300
+        let interval = PipelineBenchmark.defaultInterval
+        let lastPlaced = (interval * (orders - 1)).wholeMilliseconds
+        let steady = ScenarioRunner.run(PipelineBenchmark.scenario(orders: orders))
+        #expect(steady.passed, "\(steady.failures)")
+        #expect(steady.simulatedMillis - lastPlaced < 200, "done \(steady.simulatedMillis - lastPlaced) ms after the last order")
+
+        let rushed = ScenarioRunner.run(PipelineBenchmark.scenario(orders: orders, interval: interval / 10))
+        #expect(rushed.passed, "\(rushed.failures)")
+        #expect(rushed.events == 4 * orders)
+        #expect(rushed.simulatedMillis - (interval / 10 * (orders - 1)).wholeMilliseconds > 3_000)
+    }
+
     @Test func theSleepReferenceWakesEverySleeperOnItsTimers() {
         let (woken, elapsed) = PipelineBenchmark.sleeps(tasks: 7, sleeps: 50)
         #expect(woken == 7 * 50)

@@ -3,14 +3,24 @@ import Core
 
 /// Workloads for measuring the simulator.
 public enum PipelineBenchmark {
-    /// `orders` orders from 100 customers, one every millisecond of virtual time, with ample
-    /// money and stock, so every order ships.
-    public static func scenario(orders: Int) -> Scenario {
+    /// The time between two orders of the benchmark, in virtual time: a little more than the
+    /// pipeline takes per order. Shipping, the slowest service, makes five calls per order one
+    /// after another (a read, a reservation, an append, a shipment, an append), about 25 ms in
+    /// all, so the pipeline handles about 40 orders per simulated second. At this pace it keeps
+    /// up and few orders are in flight at any time; at a faster one a backlog builds in the bus,
+    /// and the run's memory, and with it the cost of each order, grows with its size.
+    public static let defaultInterval: Duration = .milliseconds(30)
+
+    /// `orders` orders from 100 customers, one every `interval` of virtual time, with ample money
+    /// and stock, so every order ships.
+    public static func scenario(orders: Int, interval: Duration = defaultInterval) -> Scenario {
         var s = Scenario(name: "bench \(orders) orders", file: "<bench>")
         s.seed = 7
-        // Each consumer handles one record at a time, so a burst queues up: give every order time
-        // to be paid and shipped (the benchmark measures the whole path, not timeouts).
-        s.stopAfter = .seconds(Int64(orders) + 600)
+        let placing = interval * orders
+        // Each consumer handles one record at a time, so orders placed faster than the pipeline
+        // goes queue up: give every order time to be paid and shipped (the benchmark measures
+        // the whole path, not timeouts), a second each at most.
+        s.stopAfter = placing + .seconds(Int64(orders) + 600)
         s.paymentTimeout = .seconds(Int64(orders) + 60)
         let customers = (0..<100).map { CustomerID(unchecked: "c\($0)") }
         s.customers = customers.map { ($0, Int64.max / 4) }
@@ -19,7 +29,7 @@ public enum PipelineBenchmark {
             let command = PlaceOrder(customerID: customers[i % customers.count],
                                      lines: [OrderLine(sku: SKU(unchecked: "widget"), quantity: 1, unitPrice: 500)],
                                      currency: .eur, clientKey: nil)
-            s.actions.append(TimedAction(at: .milliseconds(i), action: .place(alias: "o\(i)", command),
+            s.actions.append(TimedAction(at: interval * i, action: .place(alias: "o\(i)", command),
                                          location: SourceLocation(file: "<bench>", line: i + 1, column: 1)))
         }
         return s
