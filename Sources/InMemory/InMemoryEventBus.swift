@@ -112,6 +112,10 @@ public final class InMemoryEventBus: EventBus, Sendable {
         let waiters: Waiters
         /// The event types this member is handed (``EventType/bit``); it reads past the rest.
         let interests: UInt64
+        /// The storage of the batch the member was handed last. Its consumer is done with it by
+        /// the time it polls again, so the next batch is written into it in place: a poll then
+        /// allocates no array.
+        @exclusivity(unchecked) var lastBatch: [Delivery] = []
         init(name: String, interests: UInt64, wakesOnCancel: Bool) {
             self.name = name
             self.interests = interests
@@ -312,7 +316,9 @@ public final class InMemoryEventBus: EventBus, Sendable {
                     i += 1
                 }
                 let first = Int(slots[i].fetch), visible = slots[i].log.visible, limit = Swift.max(max, 1)
-                var batch: [Delivery] = []
+                var batch = m.lastBatch
+                m.lastBatch = []
+                batch.removeAll(keepingCapacity: true)
                 batch.reserveCapacity(Swift.min(visible - first, limit))
                 // The record's fields read where they are (a copy of the record would retain them
                 // once more and release them again).
@@ -328,6 +334,7 @@ public final class InMemoryEventBus: EventBus, Sendable {
                     }
                 }
                 slots[i].fetch = Int64(offset)
+                m.lastBatch = batch
                 return (batch, false)
             }
             return step.empty ? .wait(m.waiters, generation: g.generation) : .records(step.batch)
