@@ -318,7 +318,7 @@ public final class InMemoryEventBus: EventBus, Sendable {
                 let first = Int(slots[i].fetch), visible = slots[i].log.visible, limit = Swift.max(max, 1)
                 var batch = m.lastBatch
                 m.lastBatch = []
-                batch.removeAll(keepingCapacity: true)
+                batch.empty()
                 batch.reserveCapacity(Swift.min(visible - first, limit))
                 // The record's fields read where they are (a copy of the record would retain them
                 // once more and release them again).

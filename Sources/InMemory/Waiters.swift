@@ -60,7 +60,7 @@ final class Waiters: Sendable {
         state.withLock { s in
             guard !s.waiting.isEmpty else { return }
             for i in s.waiting.indices { s.waiting[i].continuation.resume() }
-            s.waiting.removeAll(keepingCapacity: true)
+            s.waiting.empty()
         }
     }
 }
