@@ -85,11 +85,27 @@ public final class InMemoryEventBus: EventBus, Sendable {
         unowned let group: Group
         unowned let member: Member
     }
+    /// A group's committed offset of one partition. A cell of its own, which the member owning
+    /// the partition holds in its slot: a commit raises it there, without a lookup by partition.
+    final class Committed: @unchecked Sendable {
+        /// 0 until the first commit: a member that takes the partition over reads from the start.
+        @exclusivity(unchecked) private(set) var offset: Int64 = 0
+        /// Whether any member has committed the partition (only those are reported).
+        @exclusivity(unchecked) private(set) var isSet = false
+
+        /// Sets the offset to `other` if that is larger (a committed offset never moves back).
+        func raise(to other: Int64) {
+            offset = Swift.max(offset, other)
+            isSet = true
+        }
+    }
     /// A partition assigned to a member, with where the member reads next.
     struct Slot {
         let tp: TopicPartition
         let log: Log
         var fetch: Int64
+        /// The group's committed offset of the partition.
+        let committed: Committed
 
         /// Moves `fetch` past the visible records of no interest; whether one of interest is next.
         /// Called under the bus's lock.
@@ -127,7 +143,8 @@ public final class InMemoryEventBus: EventBus, Sendable {
         var topics: Set<String>
         @exclusivity(unchecked) var generation = 0
         var members: [String: Member] = [:]
-        @exclusivity(unchecked) var committed: [TopicPartition: Int64] = [:]
+        /// Made for a partition when it is first assigned, and kept across rebalances.
+        var committed: [TopicPartition: Committed] = [:]
         init(name: String, topics: Set<String>) {
             self.name = name
             self.topics = topics
@@ -278,7 +295,9 @@ public final class InMemoryEventBus: EventBus, Sendable {
             log.readers.removeAll { $0.group === g }
             guard !members.isEmpty else { continue }
             let m = members[i % members.count]
-            m.slots.append(Slot(tp: tp, log: log, fetch: g.committed[tp] ?? 0))
+            let committed = g.committed[tp] ?? Committed()
+            g.committed[tp] = committed
+            m.slots.append(Slot(tp: tp, log: log, fetch: committed.offset, committed: committed))
             let at = log.readers.firstIndex { $0.group.name > g.name } ?? log.readers.endIndex
             log.readers.insert(Reader(group: g, member: m), at: at)
         }
@@ -378,12 +397,11 @@ public final class InMemoryEventBus: EventBus, Sendable {
             for i in deliveries.indices where !m.active || g.generation != deliveries[i].generation {
                 throw moved(deliveries[i].topic, deliveries[i].partition)
             }
-            for next in offsets where !m.slots.contains(where: { $0.tp.partition == next.partition && $0.tp.topic == next.topic }) {
-                throw moved(next.topic, next.partition)
+            func slot(_ next: (topic: String, partition: Int, offset: Int64)) -> Int? {
+                m.slots.firstIndex { $0.tp.partition == next.partition && $0.tp.topic == next.topic }
             }
-            for next in offsets {
-                g.committed[TopicPartition(topic: next.topic, partition: next.partition), default: 0].raise(to: next.offset)
-            }
+            for next in offsets where slot(next) == nil { throw moved(next.topic, next.partition) }
+            for next in offsets { m.slots[slot(next)!].committed.raise(to: next.offset) }
         }
         for next in offsets {
             observer?.committed(group: g.name, member: m.name, topic: next.topic, partition: next.partition, offset: next.offset)
@@ -406,7 +424,7 @@ public final class InMemoryEventBus: EventBus, Sendable {
     public func committedOffsets(group: String, topic: String) -> [Int: Int64] {
         state.withLock { s in
             var out: [Int: Int64] = [:]
-            for (tp, offset) in s.groups[group]?.committed ?? [:] where tp.topic == topic { out[tp.partition] = offset }
+            for (tp, committed) in s.groups[group]?.committed ?? [:] where tp.topic == topic && committed.isSet { out[tp.partition] = committed.offset }
             return out
         }
     }
@@ -459,9 +477,4 @@ public final class InMemoryEventBus: EventBus, Sendable {
             bus.expire(group: group.name, member: member.name)
         }
     }
-}
-
-extension Int64 {
-    /// Sets the value to `other` if that is larger (a committed offset never moves back).
-    fileprivate mutating func raise(to other: Int64) { self = Swift.max(self, other) }
 }
