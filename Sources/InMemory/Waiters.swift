@@ -25,10 +25,12 @@ final class Waiters: Sendable {
     /// Each continuation is resumed exactly once: by whoever removes it from `waiting` under the
     /// lock (a wake-up or the cancellation handler), or at once when it is never added.
     func wait(unless ready: () -> Bool) async {
-        let id = state.withLock { s -> Int in
+        // The id only lets a cancellation handler find its waiter: without one, none is drawn
+        // (which would take the lock once more on every wait).
+        let id = wakesOnCancel ? state.withLock { s -> Int in
             s.next += 1
             return s.next
-        }
+        } : 0
         func park(_ continuation: UnsafeContinuation<Void, Never>) {
             let now = state.withLock { s -> Bool in
                 if ready() || Cancellation.isCancelled { return true }
