@@ -232,6 +232,16 @@ extension String {
     }
 }
 
+extension String {
+    /// `prefix` followed by the decimal digits of `number` (a charge's or a shipment's serial
+    /// number), made in the string's words when it fits, as ``prefixed(_:_:)-(_,String)`` does:
+    /// `String(number)` goes through the general integer formatting.
+    public static func prefixed(_ prefix: StaticString, _ number: Int) -> String {
+        if let digits = SmallASCII(decimal: number), let small = SmallASCII.concatenate(prefix, digits.string) { return small }
+        return prefixed(prefix, String(number))
+    }
+}
+
 extension Sequence<UInt8> {
     /// The bytes as lowercase hexadecimal.
     public var hexString: String {

@@ -34,6 +34,30 @@ struct SmallASCII {
         #endif
     }
 
+    /// The decimal digits of `number`, or nil if it is negative or has more than 15 digits.
+    @inline(__always)
+    init?(decimal number: Int) {
+        #if _pointerBitWidth(_64) && _endian(little)
+        guard (0..<1_000_000_000_000_000).contains(number) else { return nil }
+        var digits = 1
+        var rest = number / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        // From the last digit back, each into its byte of the two words.
+        rest = number
+        for i in stride(from: digits - 1, through: 0, by: -1) {
+            let byte = UInt64(0x30 + rest % 10)
+            rest /= 10
+            if i < 8 { low |= byte << UInt64(8 * i) } else { high |= byte << UInt64(8 * (i - 8)) }
+        }
+        count = digits
+        #else
+        return nil
+        #endif
+    }
+
     /// Appends `byte` (ASCII, and room left: the caller checks).
     @inline(__always)
     mutating func append(_ byte: UInt8) {

@@ -54,7 +54,7 @@ public struct PaymentLedger: Sendable {
                 balances[customer] = balance - amount.minorUnits
                 debitCount[customer, default: 0] += 1
                 chargesMade += 1
-                outcome = .approved(chargeID: .prefixed("ch-", String(chargesMade)))
+                outcome = .approved(chargeID: .prefixed("ch-", chargesMade))
             } else {
                 outcome = .declined(reason: "insufficient-funds")
             }
@@ -131,7 +131,7 @@ public struct StockLedger: Sendable {
         guard reservations[key] == .reserved else {
             throw CausewayError(.invalidArgument, "nothing reserved under '\(raw)' to ship")
         }
-        let tracking = String.prefixed("trk-", String(shipments.count + 1))
+        let tracking = String.prefixed("trk-", shipments.count + 1)
         shipments[key] = tracking
         return (tracking, true)
     }

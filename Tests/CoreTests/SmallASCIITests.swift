@@ -46,6 +46,24 @@ import Testing
         #expect(String.prefixed("order-", "caf\u{E9}") == "order-caf\u{E9}")
     }
 
+    @Test func aPrefixedNumberIsTheStringInterpolationMakes() {
+        let numbers = [0, 1, 9, 10, 99, 100, 12_345, 99_999_999, 100_000_000, 999_999_999_999_999,
+                       1_000_000_000_000_000, Int.max, -1, -42, Int.min]
+        for prefix: StaticString in ["", "ch-", "trk-", "123456789abcde"] {
+            for number in numbers {
+                let expected = "\(prefix)\(number)"
+                let made = String.prefixed(prefix, number)
+                #expect(made == expected)
+                let fits = number >= 0 && prefix.utf8CodeUnitCount + String(number).utf8.count <= 15
+                if fits { #expect(IdentifierHash.smallASCIIEqual(made, expected) == true, "\(expected)") }
+            }
+        }
+        // Only what has at most 15 digits and no sign is read into words.
+        #expect(SmallASCII(decimal: 999_999_999_999_999)?.string == "999999999999999")
+        #expect(SmallASCII(decimal: 1_000_000_000_000_000) == nil)
+        #expect(SmallASCII(decimal: -1) == nil)
+    }
+
     @Test func aRandomIdIsMadeTheSameWayInItsWordsOrInABuffer() {
         final class Counter: RandomSource, @unchecked Sendable {
             var state: UInt64 = 0x1234_5678
