@@ -29,11 +29,14 @@ public final actor OrderService<Store: EventStore>: EventHandler {
 
     let writer: StreamWriter<Store>
     let configuration: Configuration
+    // The actor's own state is only touched by its methods, one at a time and never across an
+    // `await` in the middle of an access, so it goes without runtime exclusivity checks (every
+    // order inserted, searched and removed them several times).
     /// Orders still waiting for a payment outcome, by deadline (kept sorted from `deadlineHead` on;
     /// entries before it have fired and are dropped in bulk).
-    private var deadlines: [(at: Timestamp, order: OrderID)] = []
-    private var deadlineHead = 0
-    private var awaitingPayment: Set<OrderID> = []
+    @exclusivity(unchecked) private var deadlines: [(at: Timestamp, order: OrderID)] = []
+    @exclusivity(unchecked) private var deadlineHead = 0
+    @exclusivity(unchecked) private var awaitingPayment: Set<OrderID> = []
     private let deadlineAdded = Wakeup()
 
     let executor: ServiceExecutor

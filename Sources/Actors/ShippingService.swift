@@ -8,8 +8,9 @@ public final actor ShippingService<Store: EventStore, Stock: Warehouse>: EventHa
     /// Orders this instance has seen shipped or cancelled. An order never leaves those statuses
     /// and shipping acts only on paid and approved orders, so nothing is left to do for them:
     /// a later delivery (the `order-approved` after this service shipped the order itself) needs
-    /// no read of the stream. Forgetting one, or a restart, only costs that read.
-    private var finished: RecentOrders
+    /// no read of the stream. Forgetting one, or a restart, only costs that read. (Only this
+    /// actor's methods touch it, never across an `await`: no runtime exclusivity checks.)
+    @exclusivity(unchecked) private var finished: RecentOrders
 
     let executor: ServiceExecutor
 

@@ -48,10 +48,10 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
     let random: SimRandom
     /// The trace (held strongly: a weak reference would give the trace a side table, and every
     /// reference count change of it would take the runtime's slow path).
-    var observer: (any ProviderObserver)?
-    var faults: FaultBox?
+    @exclusivity(unchecked) var observer: (any ProviderObserver)?
+    @exclusivity(unchecked) var faults: FaultBox?
     /// Told of every balance change (the non-negative balance checker).
-    var onBalance: ((CustomerID, Int64) -> Void)?
+    @exclusivity(unchecked) var onBalance: ((CustomerID, Int64) -> Void)?
     @exclusivity(unchecked) public var mode: Mode = .normal
     @exclusivity(unchecked) public var declined: Set<CustomerID> = []
     /// A call's latency, in whole milliseconds as every simulated time is.
@@ -64,7 +64,7 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
     /// The latency of a provider behaving normally (a scenario's `provider normal` restores it).
     public static let normalLatency: ClosedRange<Duration> = .milliseconds(2)...(.milliseconds(8))
     /// How long a caller waits before a call counts as timed out.
-    public var callTimeout: Duration = .seconds(2)
+    @exclusivity(unchecked) public var callTimeout: Duration = .seconds(2)
     /// The provider's books (unknown customers are declined).
     @exclusivity(unchecked) public private(set) var ledger = PaymentLedger(openingBalance: nil)
 
@@ -183,7 +183,7 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
 public final class SimWarehouse: Warehouse, @unchecked Sendable {
     let clock: SimClock
     let random: SimRandom
-    var observer: (any ProviderObserver)?
+    @exclusivity(unchecked) var observer: (any ProviderObserver)?
     /// A call's latency, in whole milliseconds as every simulated time is.
     public var latency: ClosedRange<Duration> {
         get { latencyMillis.durations }
