@@ -66,6 +66,19 @@ struct SmallASCII {
         count += 1
     }
 
+    /// Appends `n` bytes, the `i`-th of them `byte(i)` (ASCII, and room left: the caller checks),
+    /// each stored straight into its place in the two words.
+    @inline(__always)
+    mutating func append(count n: Int, _ byte: (Int) -> UInt8) {
+        var words = (low, high)
+        let start = count
+        withUnsafeMutableBytes(of: &words) { bytes in
+            for i in 0..<n { bytes[start + i] = byte(i) }
+        }
+        (low, high) = words
+        count += n
+    }
+
     /// The string. (Only a platform with small strings laid out as above makes a `SmallASCII`.)
     @inline(__always)
     var string: String {

@@ -13,11 +13,18 @@ import Testing
             guard let small else { continue }
             #expect(small.count == text.utf8.count)
             #expect(small.string == text)
-            // Byte by byte, the same string.
+            // Byte by byte, the same string; and in one go after a prefix of every length.
             var built = SmallASCII()
             for byte in text.utf8 { built.append(byte) }
             #expect(built.string == text)
             #expect(IdentifierHash.smallASCIIEqual(built.string, text) == true)
+            let bytes = Array(text.utf8)
+            for split in 0...bytes.count {
+                var joined = SmallASCII()
+                for byte in bytes[..<split] { joined.append(byte) }
+                joined.append(count: bytes.count - split) { bytes[split + $0] }
+                #expect(IdentifierHash.smallASCIIEqual(joined.string, text) == true, "'\(text)' split at \(split)")
+            }
         }
         // Neither a string kept in a buffer of its own nor a non-ASCII one is read.
         var large = String()

@@ -34,10 +34,10 @@ extension RandomSource {
         // Nearly always short enough for a small string: then it is made in its two words.
         if var small = SmallASCII(prefix), small.count + length <= SmallASCII.capacity {
             let letters = alphabet.utf8Start
-            for i in 0..<length {
+            small.append(count: length) { i in
                 if i == 10 { bits = next() }
-                small.append(letters[Int(bits & 63)])
-                bits >>= 6
+                defer { bits >>= 6 }
+                return letters[Int(bits & 63)]
             }
             return small.string
         }
