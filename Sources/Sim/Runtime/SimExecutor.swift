@@ -42,6 +42,12 @@ public final class SimExecutor: SerialExecutor, @unchecked Sendable {
 
     private func add(_ unowned: UnownedJob) {
         precondition(onOwnerThread, "a simulated job was enqueued from another thread: simulator code left its actors")
+        addOnOwnerThread(unowned)
+    }
+
+    /// ``add(_:)`` for a caller known to be on the owner thread: the global executor's hook, which
+    /// hands over only jobs of a thread ``hosting(_:)`` a run, and that checks it is the owner.
+    private func addOnOwnerThread(_ unowned: UnownedJob) {
         if let running, running == Self.identity(unowned) {
             jobs.prepend(unowned)
         } else {
@@ -82,6 +88,7 @@ extension SimExecutor {
     /// Runs `body` with this executor taking the jobs the simulator thread sends to the generic
     /// executor (see the type's documentation). Nests: the previous host is restored after.
     public func hosting<T>(_ body: () throws -> T) rethrows -> T {
+        precondition(onOwnerThread, "a simulation was run on a thread other than the one that made it")
         GlobalHook.install
         let key = GlobalHook.key
         let previous = pthread_getspecific(key)
@@ -112,7 +119,7 @@ extension SimExecutor {
             slot.pointee = { job, original in
                 if let host = pthread_getspecific(key) {
                     // The thread's run holds the executor: no retain and release per job.
-                    Unmanaged<SimExecutor>.fromOpaque(host)._withUnsafeGuaranteedRef { $0.add(job) }
+                    Unmanaged<SimExecutor>.fromOpaque(host)._withUnsafeGuaranteedRef { $0.addOnOwnerThread(job) }
                 } else if let previous {
                     previous(job, original)
                 } else {
