@@ -230,11 +230,9 @@ extension String {
             }
         }
     }
-}
 
-extension String {
     /// `prefix` followed by the decimal digits of `number` (a charge's or a shipment's serial
-    /// number), made in the string's words when it fits, as ``prefixed(_:_:)-(_,String)`` does:
+    /// number), made in the string's words when it fits, as the prefix and a string are above:
     /// `String(number)` goes through the general integer formatting.
     public static func prefixed(_ prefix: StaticString, _ number: Int) -> String {
         if let digits = SmallASCII(decimal: number), let small = SmallASCII.concatenate(prefix, digits.string) { return small }

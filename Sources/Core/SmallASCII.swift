@@ -39,31 +39,19 @@ struct SmallASCII {
     init?(decimal number: Int) {
         #if _pointerBitWidth(_64) && _endian(little)
         guard (0..<1_000_000_000_000_000).contains(number) else { return nil }
-        var digits = 1
-        var rest = number / 10
-        while rest > 0 {
+        // The power of ten of the first digit, then each digit from the first on.
+        var digits = 1, unit = 1
+        while number / unit >= 10 {
             digits += 1
-            rest /= 10
+            unit *= 10
         }
-        // From the last digit back, each into its byte of the two words.
-        rest = number
-        for i in stride(from: digits - 1, through: 0, by: -1) {
-            let byte = UInt64(0x30 + rest % 10)
-            rest /= 10
-            if i < 8 { low |= byte << UInt64(8 * i) } else { high |= byte << UInt64(8 * (i - 8)) }
+        append(count: digits) { _ in
+            defer { unit /= 10 }
+            return UInt8(0x30 + number / unit % 10)
         }
-        count = digits
         #else
         return nil
         #endif
-    }
-
-    /// Appends `byte` (ASCII, and room left: the caller checks).
-    @inline(__always)
-    mutating func append(_ byte: UInt8) {
-        let shift = UInt64(8 * (count & 7))
-        if count < 8 { low |= UInt64(byte) << shift } else { high |= UInt64(byte) << shift }
-        count += 1
     }
 
     /// Appends `n` bytes, the `i`-th of them `byte(i)` (ASCII, and room left: the caller checks),

@@ -15,13 +15,13 @@ import Testing
             #expect(small.string == text)
             // Byte by byte, the same string; and in one go after a prefix of every length.
             var built = SmallASCII()
-            for byte in text.utf8 { built.append(byte) }
+            for byte in text.utf8 { built.append(count: 1) { _ in byte } }
             #expect(built.string == text)
             #expect(IdentifierHash.smallASCIIEqual(built.string, text) == true)
             let bytes = Array(text.utf8)
             for split in 0...bytes.count {
                 var joined = SmallASCII()
-                for byte in bytes[..<split] { joined.append(byte) }
+                for byte in bytes[..<split] { joined.append(count: 1) { _ in byte } }
                 joined.append(count: bytes.count - split) { bytes[split + $0] }
                 #expect(IdentifierHash.smallASCIIEqual(joined.string, text) == true, "'\(text)' split at \(split)")
             }
