@@ -2,6 +2,7 @@ import ArgumentParser
 import Core
 import Foundation
 import Sim
+import Synchronization
 
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -40,7 +41,7 @@ struct SimBench: ParsableCommand {
         let workload = PipelineBenchmark.scenario(orders: orders, interval: .milliseconds(interval))
         _ = ScenarioRunner.run(PipelineBenchmark.scenario(orders: min(orders, 200), interval: .milliseconds(interval)))  // warm-up
         // Alternating the workload and the reference, so both see the same machine.
-        var times: [Double] = [], refTimes: [Double] = [], sleepTimes: [Double] = []
+        var times: [Double] = [], refTimes: [Double] = [], rawTimes: [Double] = [], sleepTimes: [Double] = []
         var report: RunReport?
         let hops = 2_000_000
         let sleepers = 100, sleeps = 5_000
@@ -55,6 +56,10 @@ struct SimBench: ParsableCommand {
             let refStarted = ContinuousClock.now
             PipelineBenchmark.pingPong(hops: hops)
             refTimes.append(seconds(since: refStarted))
+            let rawStarted = ContinuousClock.now
+            let rawTotal = Self.waiting { await PipelineBenchmark.rawPingPong(hops: hops) }
+            rawTimes.append(seconds(since: rawStarted))
+            guard rawTotal > 0 else { throw ValidationError("the raw actor reference did no round trips") }
             let sleepStarted = ContinuousClock.now
             let (woken, _) = PipelineBenchmark.sleeps(tasks: sleepers, sleeps: sleeps)
             guard woken == sleepers * sleeps else { throw ValidationError("the sleep reference woke \(woken) of \(sleepers * sleeps) sleeps") }
@@ -67,6 +72,8 @@ struct SimBench: ParsableCommand {
         let deliveriesPerSecond = Double(report.deliveries) / elapsed
         let hopsPerSecond = Double(hops) / refSeconds
         let ratio = hopsPerSecond / deliveriesPerSecond
+        let rawHopsPerSecond = Double(hops) / Self.median(rawTimes)
+        let rawRatio = rawHopsPerSecond / deliveriesPerSecond
         let sleepNanos = Self.median(sleepTimes) * 1e9 / Double(sleepers * sleeps)
         let timersPerOrder = Double(report.timers) / Double(orders)
         if format == .json {
@@ -78,7 +85,8 @@ struct SimBench: ParsableCommand {
                 "runs": runs, "ordersPerSecondMin": (Double(orders) / slowest).rounded(),
                 "ordersPerSecondMax": (Double(orders) / fastest).rounded(),
                 "referenceSleepNanos": sleepNanos.rounded(), "intervalMillis": interval,
-                "simulatedMillis": report.simulatedMillis,
+                "simulatedMillis": report.simulatedMillis, "rawActorHopsPerSecond": rawHopsPerSecond.rounded(),
+                "deliveryCostInRawActorHops": rawRatio.rounded(toPlaces: 1),
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
@@ -92,12 +100,28 @@ struct SimBench: ParsableCommand {
             print("  per order: \(report.jobs / orders) jobs, \(report.timers / orders) timers, \(report.traceLines / orders) trace lines")
             print("  \(Int(ordersPerSecond)) orders/s, \(Int(deliveriesPerSecond)) deliveries/s (checks on; median of \(runs),"
                   + " range \(Int(Double(orders) / slowest)) to \(Int(Double(orders) / fastest)) orders/s)")
-            print("reference: \(Int(hopsPerSecond)) actor round trips/s (\(String(format: "%.1f", 1e9 / hopsPerSecond)) ns each)")
-            print("  one delivery costs \(String(format: "%.1f", ratio)) round trips")
+            print("reference: \(Int(hopsPerSecond)) actor round trips/s on the simulator's executor (\(String(format: "%.1f", 1e9 / hopsPerSecond)) ns each)")
+            print("  one delivery costs \(String(format: "%.1f", ratio)) of them")
+            print("reference: \(Int(rawHopsPerSecond)) raw actor round trips/s, two default actors (\(String(format: "%.1f", 1e9 / rawHopsPerSecond)) ns each)")
+            print("  one delivery costs \(String(format: "%.1f", rawRatio)) of them")
             print("reference: a bare simulated sleep costs \(Int(sleepNanos)) ns; an order's \(String(format: "%.1f", timersPerOrder)) timers"
                   + " alone would cost \(String(format: "%.1f", sleepNanos * timersPerOrder / 1000)) µs of its"
                   + " \(String(format: "%.1f", 1e6 / ordersPerSecond)) µs")
         }
+    }
+
+    /// Runs `operation` on the concurrency runtime's own executors and waits for its result:
+    /// the raw reference must not run on the simulator's.
+    static func waiting(_ operation: @escaping @Sendable () async -> Int) -> Int {
+        let result = Mutex(0)
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            let value = await operation()
+            result.withLock { $0 = value }
+            done.signal()
+        }
+        done.wait()
+        return result.withLock { $0 }
     }
 
     static func median(_ values: [Double]) -> Double {

@@ -33,6 +33,11 @@ import Testing
         #expect(rushed.simulatedMillis - (interval / 10 * (orders - 1)).wholeMilliseconds > 3_000)
     }
 
+    /// The raw reference makes every round trip and adds every answer back on the pinging actor.
+    @Test func theRawReferenceMakesEveryRoundTrip() async {
+        #expect(await PipelineBenchmark.rawPingPong(hops: 1_000) == 1_000 * 1_001 / 2)
+    }
+
     @Test func theSleepReferenceWakesEverySleeperOnItsTimers() {
         let (woken, elapsed) = PipelineBenchmark.sleeps(tasks: 7, sleeps: 50)
         #expect(woken == 7 * 50)

@@ -47,6 +47,15 @@ public enum PipelineBenchmark {
         runtime.run(until: .zero)
     }
 
+    /// The raw reference: the same ping-pong between two default actors, each its own executor,
+    /// switched by the concurrency runtime alone (it takes and gives up each actor as it goes).
+    /// This is the round trip any two actors pay; the simulator's services share one executor,
+    /// which makes their switches cheaper than it (see ``pingPong(hops:)``). Returns the sum of
+    /// the answers, so the work cannot be left out.
+    public static func rawPingPong(hops: Int) async -> Int {
+        await RawPing(pong: RawPong()).run(hops)
+    }
+
     /// The second reference: `tasks` loops on one actor of the simulator's executor, each sleeping
     /// `sleeps` times for 1 to 3 ms of virtual time, as a service's simulated network hop does:
     /// the cost of one timer, from its scheduling to the sleeper running on its actor again.
@@ -97,6 +106,26 @@ public enum PipelineBenchmark {
             var total = 0
             for _ in 0..<hops { total &+= await pong.ping() }
             return total
+        }
+    }
+
+    actor RawPing {
+        let pong: RawPong
+        /// Kept in the actor, so each answer is added back on its executor: a total in a local
+        /// would let the optimizer leave out the switch back, and time half a round trip.
+        var total = 0
+        init(pong: RawPong) { self.pong = pong }
+        func run(_ hops: Int) async -> Int {
+            for _ in 0..<hops { total &+= await pong.ping() }
+            return total
+        }
+    }
+
+    actor RawPong {
+        var count = 0
+        func ping() -> Int {
+            count += 1
+            return count
         }
     }
 
