@@ -51,24 +51,6 @@ public struct OrderState: Hashable, Sendable, Codable {
     /// True once `order-approved` is in the stream.
     public var approved: Bool
 
-    /// The state after an order's first event.
-    // Inlined everywhere, so the state is built where it is stored: compiled on its own (as the
-    // optimizer chose for the read model and the log model), it was built in a temporary and
-    // copied out, every string in it retained and released once more.
-    @inlinable @inline(__always)
-    public init(created: OrderCreated, at event: RecordedEvent) {
-        orderID = created.orderID
-        customerID = created.customerID
-        lines = created.lines
-        total = created.total
-        clientKey = created.clientKey
-        status = .created
-        version = event.streamVersion
-        createdAt = event.occurredAt
-        correlationID = event.correlationID
-        approved = false
-    }
-
     /// Folds a whole stream; nil for an empty stream or one that does not start with `order-created`.
     @inlinable  // specialised where it is called, instead of iterating through witness tables
     public static func fold(_ events: some Sequence<RecordedEvent>) -> OrderState? {
@@ -128,5 +110,19 @@ public struct OrderState: Hashable, Sendable, Codable {
             cancelReason = reason
             if !status.isTerminal { status = .cancelled }
         }
+    }
+}
+
+extension OrderState {
+    /// The state after an order's first event.
+    // Built by the memberwise initializer, which the optimizer builds where the state is stored.
+    // Assigned field by field (here, in the type's own body, or through an initializer of all
+    // fields written out), the state was built in a temporary and copied out, every string in it
+    // retained and released once more. In an extension, so the memberwise initializer remains.
+    @inline(__always)
+    public init(created: OrderCreated, at event: RecordedEvent) {
+        self.init(orderID: created.orderID, customerID: created.customerID, lines: created.lines, total: created.total,
+                  clientKey: created.clientKey, status: .created, version: event.streamVersion, createdAt: event.occurredAt,
+                  correlationID: event.correlationID, approved: false)
     }
 }
