@@ -15,7 +15,7 @@ struct BenchCommand: AsyncParsableCommand {
 struct SimBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sim",
-        abstract: "Simulated orders/s through the whole pipeline, against a bare actor ping-pong and bare simulated sleeps."
+        abstract: "Simulated orders/s through the whole pipeline, against an actor ping-pong on the simulator's executor, a raw ping-pong of two default actors, and bare simulated sleeps."
     )
 
     @Option(help: "Orders to push through the pipeline.")
