@@ -115,10 +115,10 @@ public struct OrderState: Hashable, Sendable, Codable {
 
 extension OrderState {
     /// The state after an order's first event.
-    // Built by the memberwise initializer, which the optimizer builds where the state is stored.
-    // Assigned field by field (here, in the type's own body, or through an initializer of all
-    // fields written out), the state was built in a temporary and copied out, every string in it
-    // retained and released once more. In an extension, so the memberwise initializer remains.
+    // Through the memberwise initializer, which the optimizer builds where the state is stored.
+    // Assigned field by field, in the type's body or through a hand-written initializer of every
+    // field, the state was built in a temporary and copied out, every string in it retained and
+    // released once more. Declared in an extension, so the type keeps its memberwise initializer.
     @inline(__always)
     public init(created: OrderCreated, at event: RecordedEvent) {
         self.init(orderID: created.orderID, customerID: created.customerID, lines: created.lines, total: created.total,
