@@ -97,13 +97,14 @@ public enum PipelineBenchmark {
     actor Ping {
         let pong: Pong
         let executor: ServiceExecutor
+        /// In the actor, as ``RawPing``'s is, so each iteration is a whole round trip.
+        var total = 0
         nonisolated var unownedExecutor: UnownedSerialExecutor { executor.unownedExecutor }
         init(pong: Pong, executor: ServiceExecutor) {
             self.pong = pong
             self.executor = executor
         }
         func run(_ hops: Int) async -> Int {
-            var total = 0
             for _ in 0..<hops { total &+= await pong.ping() }
             return total
         }
