@@ -180,7 +180,7 @@ final class StoreCall: SimCall, @unchecked Sendable {
         var replyAt: Timestamp?
         let operation = self.operation.take()!
         defer {
-            if let replyAt { runtime.resume(continuation!, at: replyAt) } else { continuation!.resume() }
+            if let replyAt { answer(at: replyAt, on: runtime) } else { answerNow(on: runtime) }
         }
         // A lost message: the caller hears nothing and gives up at its timeout.
         func lose(_ message: String) {
@@ -247,7 +247,7 @@ final class StoreCall: SimCall, @unchecked Sendable {
     override func abandon() {
         operation = nil
         failure = CancellationError()
-        continuation!.resume()
+        answerNow(on: network.clock.runtime)
     }
 }
 

@@ -170,11 +170,12 @@ public final class SimPaymentProvider: PaymentProvider, @unchecked Sendable {
             let request = self.request.take()!
             // A caller cancelled on the way (its node crashed) is woken at once, as its sleeping
             // task would have thrown here, and nothing is done for it.
-            guard !caller.isCancelled else { return continuation!.resume() }
-            provider.clock.runtime.resume(continuation!, at: provider.serve(request, for: self))
+            let runtime = provider.clock.runtime
+            guard !caller.isCancelled else { return answerNow(on: runtime) }
+            answer(at: provider.serve(request, for: self), on: runtime)
         }
 
-        override func abandon() { continuation!.resume() }
+        override func abandon() { answerNow(on: provider.clock.runtime) }
     }
 }
 

@@ -37,10 +37,7 @@ public final class SimClock: TimeSource, @unchecked Sendable {
     @inline(__always)
     private func sleep(untilTrue deadline: Timestamp) async throws {
         try Cancellation.check()
-        let runtime = self.runtime
-        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-            runtime.resume(continuation, at: deadline)
-        }
+        await runtime.sleep(until: deadline)
         try Cancellation.check()
     }
 }

@@ -13,8 +13,8 @@ import Glibc
 ///
 /// Tasks have no task-executor preference (the runtime takes a lock for one at every switch).
 /// The one thing that still goes to the generic executor is a task resumed from a continuation
-/// (a timer waking a sleeper, a publication waking a reader): Swift resumes it there and then hops
-/// to its actor. While the simulator thread is ``hosting(_:)`` a run, the global executor's hook
+/// (a publication waking a parked reader; a timer runs its sleeper itself, see
+/// ``SimRuntime/Gate``): Swift resumes it there and then hops to its actor. While the simulator thread is ``hosting(_:)`` a run, the global executor's hook
 /// hands such jobs to this executor instead, on the same thread, in order; other threads' jobs
 /// go to the global executor as usual. A simulated job enqueued from any other thread stops the
 /// process at once (see ``enqueue(_:)``) instead of racing the simulator thread.
@@ -53,6 +53,12 @@ public final class SimExecutor: SerialExecutor, @unchecked Sendable {
         } else {
             jobs.append(unowned)
         }
+    }
+
+    /// Runs `job` after the jobs already waiting, as a task resumed on this thread from a
+    /// continuation would be (see ``SimCall/answerNow(on:)``).
+    func resume(_ job: UnownedJob) {
+        add(job)
     }
 
     private static func identity(_ job: UnownedJob) -> UnsafeRawPointer {

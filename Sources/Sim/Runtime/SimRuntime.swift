@@ -10,15 +10,16 @@ public final class SimRuntime: @unchecked Sendable {
     /// What a timer does when it fires.
     enum Action {
         case run(() -> Void)
-        /// Wakes a sleeping task (the common case, kept free of a closure allocation).
-        case resume(UnsafeContinuation<Void, Never>)
+        /// Runs a task that waited at the gate until now: a sleeper, or a caller whose answer is
+        /// due (see ``Gate``). Kept free of a closure allocation.
+        case wake(UnownedJob)
         /// A message arrives where it was sent (see ``SimArrival``).
         case arrive(SimArrival)
 
-        func callAsFunction() {
+        func callAsFunction(on executor: UnownedSerialExecutor) {
             switch self {
             case .run(let action): action()
-            case .resume(let continuation): continuation.resume()
+            case .wake(let job): job.runSynchronously(on: executor)
             case .arrive(let arrival): arrival.arrive()
             }
         }
@@ -48,9 +49,20 @@ public final class SimRuntime: @unchecked Sendable {
     /// Set by ``stop()``: the run ends after the current step.
     public private(set) var stopped = false
 
+    /// Where tasks wait for their timers (see ``Gate``).
+    private let gate: Gate
+    private let gateExecutor: GateExecutor
+    /// When the next task to reach the gate goes on, and the call it waits for, if any: set
+    /// just before the task switches to the gate, and taken when it arrives there.
+    @exclusivity(unchecked) private var parkingUntil: Timestamp = .zero
+    @exclusivity(unchecked) private unowned(unsafe) var parkingCall: SimCall?
+
     public init(random: SimRandom) {
         self.random = random
         host = Host(executor: executor)
+        gateExecutor = GateExecutor()
+        gate = Gate(executor: gateExecutor)
+        gateExecutor.runtime = self
     }
 
     /// Runs `action` on the simulator thread at virtual time `at` (now, if `at` has passed).
@@ -58,9 +70,36 @@ public final class SimRuntime: @unchecked Sendable {
         insert(at: at, .run(action))
     }
 
-    /// Resumes `continuation` at virtual time `at` (now, if `at` has passed).
-    public func resume(_ continuation: UnsafeContinuation<Void, Never>, at: Timestamp) {
-        insert(at: at, .resume(continuation))
+    /// Suspends the running task until virtual time `deadline` (now, if it has passed).
+    @inline(__always)
+    func sleep(until deadline: Timestamp) async {
+        parkingUntil = deadline
+        await gate.pass()
+    }
+
+    /// Sends `call` to arrive at virtual time `arrival` and suspends the running task until the
+    /// call answers it (see ``SimCall``).
+    @inline(__always)
+    func wait(for call: SimCall, arrivingAt arrival: Timestamp) async {
+        parkingUntil = arrival
+        parkingCall = call
+        await gate.pass()
+    }
+
+    /// Runs `job`, a task waiting at the gate, at virtual time `at` (now, if `at` has passed).
+    func wake(_ job: UnownedJob, at: Timestamp) {
+        insert(at: at, .wake(job))
+    }
+
+    /// A task has reached the gate: it waits for the timer or the call it set out for.
+    fileprivate func park(_ job: UnownedJob) {
+        if let call = parkingCall {
+            parkingCall = nil
+            call.waiting = job
+            insert(at: parkingUntil, .arrive(call))
+        } else {
+            insert(at: parkingUntil, .wake(job))
+        }
     }
 
     private func insert(at: Timestamp, _ action: Action) {
@@ -95,6 +134,7 @@ public final class SimRuntime: @unchecked Sendable {
     }
 
     private func runHosted(until limit: Timestamp, afterStep: () -> Void) -> Bool {
+        let serial = executor.asUnownedSerialExecutor()
         executor.runUntilIdle()
         afterStep()
         // Taken out before it is looked at, and put back if it is not due: looking at the heap's
@@ -106,7 +146,7 @@ public final class SimRuntime: @unchecked Sendable {
             }
             now = timer.at
             timersFired &+= 1
-            timer.action()
+            timer.action(on: serial)
             executor.runUntilIdle()
             afterStep()
         }
@@ -122,13 +162,14 @@ public final class SimRuntime: @unchecked Sendable {
     }
 
     private func drainHosted() {
+        let serial = executor.asUnownedSerialExecutor()
         stopped = true
         var budget = 1_000_000
         while budget > 0, !timers.isEmpty {
             let timer = timers.removeMin()
             switch timer.action {
             case .run: continue
-            case .resume: timer.action()
+            case .wake: timer.action(on: serial)
             case .arrive(let arrival): arrival.abandon()
             }
             executor.runUntilIdle()
@@ -153,10 +194,12 @@ class SimArrival {
 }
 
 /// A request whose caller waits for its answer once (a call to the store or to a provider): it
-/// does its work where it arrives and resumes the caller, through `continuation`, when the answer
-/// is due, or at once when it ends where it arrived.
+/// does its work where it arrives and wakes the caller when the answer is due
+/// (``answer(at:on:)``), or at once when it ends where it arrived (``answerNow(on:)``). Exactly
+/// one of the two is called, once, by `arrive()` or `abandon()`.
 class SimCall: SimArrival {
-    @exclusivity(unchecked) var continuation: UnsafeContinuation<Void, Never>?
+    /// The caller's task, waiting at the gate for the answer (see ``SimRuntime/Gate``).
+    @exclusivity(unchecked) fileprivate(set) final var waiting: UnownedJob?
     /// What the caller throws, if the call failed.
     @exclusivity(unchecked) var failure: (any Error)?
 
@@ -165,12 +208,19 @@ class SimCall: SimArrival {
     @inline(__always)
     final func send(arrivingAt arrival: Timestamp, on runtime: SimRuntime) async throws {
         try Cancellation.check()
-        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-            self.continuation = continuation
-            runtime.deliver(self, at: arrival)
-        }
+        await runtime.wait(for: self, arrivingAt: arrival)
         try Cancellation.check()
         if let failure { throw failure }
+    }
+
+    /// Wakes the caller at virtual time `at`, when the answer reaches it.
+    final func answer(at: Timestamp, on runtime: SimRuntime) {
+        runtime.wake(waiting.take()!, at: at)
+    }
+
+    /// Wakes the caller now: it goes on after the job or timer running this.
+    final func answerNow(on runtime: SimRuntime) {
+        runtime.executor.resume(waiting.take()!)
     }
 }
 
@@ -211,6 +261,41 @@ extension SimRuntime {
         final class Body: @unchecked Sendable {
             let operation: () async -> Void
             init(_ operation: sending @escaping () async -> Void) { self.operation = operation }
+        }
+    }
+
+    /// Where a task waits for virtual time to pass: for its sleep's deadline, or for the call it
+    /// sent (``SimRuntime/sleep(until:)``, ``SimRuntime/wait(for:arrivingAt:)``).
+    ///
+    /// The gate's executor runs nothing itself. A task that switches to the gate is enqueued on it,
+    /// and the runtime puts the task's job on the timer queue (``SimRuntime/park(_:)``). When the
+    /// timer fires, the job is run on the simulator's executor at once (no job is ready when a
+    /// timer fires): the task leaves the gate's method and goes on on its own actor's executor,
+    /// which is the same one, inline.
+    ///
+    /// A continuation did this before, for more: the runtime records what a task waits on either
+    /// way, but resuming a continuation also updates that record under the task's status lock, and
+    /// the resumed task then went through the global executor's hook as one more job.
+    actor Gate {
+        nonisolated let unownedExecutor: UnownedSerialExecutor
+        /// Touched by `pass()`, so the switch to the gate is not optimized away: a method that
+        /// used nothing of its actor's would need no switch.
+        private var passes = 0
+
+        init(executor: GateExecutor) {
+            unownedExecutor = executor.asUnownedSerialExecutor()
+        }
+
+        func pass() { passes &+= 1 }
+    }
+
+    /// The gate's executor (see ``Gate``).
+    final class GateExecutor: SerialExecutor, @unchecked Sendable {
+        /// Set once, by the runtime that owns the gate. Unowned: the runtime owns this executor.
+        fileprivate unowned(unsafe) var runtime: SimRuntime?
+
+        func enqueue(_ job: consuming ExecutorJob) {
+            runtime.unsafelyUnwrapped.park(UnownedJob(job))
         }
     }
 }
