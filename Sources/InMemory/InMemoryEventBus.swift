@@ -33,10 +33,15 @@ public final class InMemoryEventBus: EventBus, Sendable {
         /// wake-up) and instead wakes parked readers itself with ``wakeAllReaders()``; a
         /// cancelled reader left parked wakes at its member's next wake-up and returns.
         public var cancellationWakesReaders: Bool
-        public init(partitions: Int = 4, latency: (@Sendable () -> Duration)? = nil, cancellationWakesReaders: Bool = true) {
+        /// The host that parks readers itself (the simulator), or nil for continuations. A parked
+        /// reader is woken as one on a continuation is, but never by cancellation.
+        public var parking: ReaderParking?
+        public init(partitions: Int = 4, latency: (@Sendable () -> Duration)? = nil, cancellationWakesReaders: Bool = true,
+                    parking: ReaderParking? = nil) {
             self.partitions = partitions
             self.latency = latency
             self.cancellationWakesReaders = cancellationWakesReaders
+            self.parking = parking
         }
     }
 
@@ -132,10 +137,10 @@ public final class InMemoryEventBus: EventBus, Sendable {
         /// the time it polls again, so the next batch is written into it in place: a poll then
         /// allocates no array.
         @exclusivity(unchecked) var lastBatch: [Delivery] = []
-        init(name: String, interests: UInt64, wakesOnCancel: Bool) {
+        init(name: String, interests: UInt64, wakesOnCancel: Bool, parking: ReaderParking?) {
             self.name = name
             self.interests = interests
-            waiters = Waiters(wakesOnCancel: wakesOnCancel)
+            waiters = Waiters(wakesOnCancel: wakesOnCancel, parking: parking)
         }
     }
     final class Group: @unchecked Sendable {
@@ -242,7 +247,8 @@ public final class InMemoryEventBus: EventBus, Sendable {
                 s.groups[group] = g
             }
             g.members[member]?.active = false
-            let m = Member(name: member, interests: mask, wakesOnCancel: configuration.cancellationWakesReaders)
+            let m = Member(name: member, interests: mask, wakesOnCancel: configuration.cancellationWakesReaders,
+                           parking: configuration.parking)
             g.members[member] = m
             return (Consumer(bus: self, group: g, member: m), rebalance(g, in: &s))
         }

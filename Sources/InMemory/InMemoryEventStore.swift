@@ -42,10 +42,13 @@ public final class InMemoryEventStore: EventStore, Sendable {
     /// With `cancellationWakesSubscribers` off, cancelling a task parked in a subscription's
     /// `next()` does not wake it: whoever cancels it calls ``wakeSubscribers()`` (the simulator
     /// does, saving a cancellation handler and a job per wake-up), or it wakes at the next append.
-    public init(clock: any TimeSource, observer: (any EventStoreObserver)? = nil, cancellationWakesSubscribers: Bool = true) {
+    /// With `parking`, the host parks subscribers itself (see ``ReaderParking``), and cancellation
+    /// never wakes them.
+    public init(clock: any TimeSource, observer: (any EventStoreObserver)? = nil, cancellationWakesSubscribers: Bool = true,
+                parking: ReaderParking? = nil) {
         self.clock = clock
         self.observer = observer
-        waiters = Waiters(wakesOnCancel: cancellationWakesSubscribers)
+        waiters = Waiters(wakesOnCancel: cancellationWakesSubscribers, parking: parking)
     }
 
     /// Makes room for `streams` streams of about `eventsPerStream` events each, so that a run

@@ -1,9 +1,69 @@
 import Synchronization
 import Core
 
+/// Parks the readers of the in-memory store and bus without continuations, for a host that runs
+/// every task on one thread and runs a job it is handed after the jobs already ready (the
+/// simulator). Deployment leaves it out.
+///
+/// A parking reader switches to ``Gate``, an actor whose executor runs nothing: the task's job is
+/// handed to its waiters, and waking them hands each job back to the host (``unpark(_:)``, which
+/// the host overrides). A
+/// continuation waited on and resumed does the same for more: the runtime updates its task's
+/// record of what it waits on under the task's status lock, and the resumed task goes through
+/// the global executor before it reaches the host.
+open class ReaderParking: @unchecked Sendable {
+    let gate: Gate
+    private let executor = Executor()
+
+    public init() {
+        gate = Gate(executor: executor)
+    }
+
+    /// Makes a parked reader's job ready to run again, after the jobs already ready. The host
+    /// overrides it.
+    open func unpark(_ job: UnownedJob) {
+        preconditionFailure("a reader parking host must say how a parked reader is woken")
+    }
+
+    /// Suspends the running task, a reader of `waiters`, until `waiters` wakes it.
+    @inline(__always)
+    func park(with waiters: Waiters) async {
+        executor.holder = Unmanaged.passUnretained(waiters)
+        await gate.pass()
+    }
+
+    actor Gate {
+        nonisolated let unownedExecutor: UnownedSerialExecutor
+        /// Touched by `pass()`, so the switch to the gate is not optimized away: a method that
+        /// used nothing of its actor's would need no switch. (Without runtime exclusivity checks:
+        /// the method is inlined into its callers, where they would cost a call each.)
+        @exclusivity(unchecked) private var passes = 0
+
+        init(executor: Executor) {
+            unownedExecutor = executor.asUnownedSerialExecutor()
+        }
+
+        func pass() { passes &+= 1 }
+    }
+
+    /// The gate's executor: hands a parking task's job to the waiters it parks with.
+    final class Executor: SerialExecutor, @unchecked Sendable {
+        /// Set just before a reader switches to the gate, and taken when it arrives there.
+        @exclusivity(unchecked) var holder: Unmanaged<Waiters>?
+
+        func enqueue(_ job: consuming ExecutorJob) {
+            let job = UnownedJob(job)
+            holder.unsafelyUnwrapped._withUnsafeGuaranteedRef { $0.parked.append(job) }
+            holder = nil
+        }
+    }
+}
+
 /// A set of suspended waiters that can be woken together from any thread, including a task
 /// cancellation handler. Used by the in-memory store and bus to park readers until data arrives.
-final class Waiters: Sendable {
+/// With a ``ReaderParking`` host, the host's one thread does all of it, and cancellation never
+/// wakes a waiter.
+final class Waiters: @unchecked Sendable {
     private struct State {
         var next = 0
         /// In the order they began to wait, which is the order they are woken in.
@@ -14,9 +74,15 @@ final class Waiters: Sendable {
     /// Whether cancelling a waiting task wakes it. Without, whoever cancels it wakes it, and
     /// until then it stays parked (see ``InMemoryEventBus/Configuration/cancellationWakesReaders``).
     private let wakesOnCancel: Bool
+    /// The host that parks waiting tasks, if one does.
+    private let parking: ReaderParking?
+    /// The tasks `parking` holds, in the order they began to wait. Only the host's thread
+    /// touches them, so they are kept outside the lock.
+    @exclusivity(unchecked) fileprivate var parked: [UnownedJob] = []
 
-    init(wakesOnCancel: Bool = true) {
+    init(wakesOnCancel: Bool = true, parking: ReaderParking? = nil) {
         self.wakesOnCancel = wakesOnCancel
+        self.parking = parking
     }
 
     /// Suspends until ``wakeAll()`` or cancellation, unless `ready()` (checked under the same
@@ -25,6 +91,11 @@ final class Waiters: Sendable {
     /// Each continuation is resumed exactly once: by whoever removes it from `waiting` under the
     /// lock (a wake-up or the cancellation handler), or at once when it is never added.
     func wait(unless ready: () -> Bool) async {
+        if let parking {
+            if ready() || Cancellation.isCancelled { return }
+            await parking.park(with: self)
+            return
+        }
         // The id only lets a cancellation handler find its waiter: without one, none is drawn
         // (which would take the lock once more on every wait).
         let id = wakesOnCancel ? state.withLock { s -> Int in
@@ -59,6 +130,15 @@ final class Waiters: Sendable {
     /// can re-enter. Taking the list out of the lock instead cost a reference count change of
     /// the list per step (each an atomic operation) on every publication.
     func wakeAll() {
+        if let parking {
+            guard !parked.isEmpty else { return }
+            // Held by `self` throughout: no retain and release of it per wake-up.
+            Unmanaged.passUnretained(parking)._withUnsafeGuaranteedRef { parking in
+                for i in parked.indices { parking.unpark(parked[i]) }
+            }
+            parked.empty()
+            return
+        }
         state.withLock { s in
             guard !s.waiting.isEmpty else { return }
             for i in s.waiting.indices { s.waiting[i].continuation.resume() }

@@ -174,42 +174,43 @@ final class StoreCall: SimCall, @unchecked Sendable {
     }
 
     override func arrive() {
+        let runtime = network.clock.runtime
+        if let replyAt = serve() { answer(at: replyAt, on: runtime) } else { answerNow(on: runtime) }
+    }
+
+    /// Does what the request does where it arrives. Returns when the answer is due: nil for at
+    /// once (the caller's task would have thrown where the request arrived), so it is woken now
+    /// rather than by a timer.
+    private func serve() -> Timestamp? {
         let network = self.network, runtime = network.clock.runtime, faults = network.faults
-        // When the answer is due: nil for at once (the caller's task would have thrown where the
-        // request arrived), so it is resumed now rather than by a timer.
-        var replyAt: Timestamp?
         let operation = self.operation.take()!
-        defer {
-            if let replyAt { answer(at: replyAt, on: runtime) } else { answerNow(on: runtime) }
-        }
         // A lost message: the caller hears nothing and gives up at its timeout.
-        func lose(_ message: String) {
+        func lose(_ message: String) -> Timestamp {
             network.onLoss(node.rawValue, message)
             failure = network.timedOut(.eventstore)
-            replyAt = runtime.now + network.callTimeout
+            return runtime.now + network.callTimeout
         }
-        if caller.isCancelled { return }
+        if caller.isCancelled { return nil }
         guard network.nodes[.eventstore] else {
             failure = CausewayError(.unavailable, "eventstore is not reachable from \(node.rawValue)")
-            return
+            return nil
         }
         if network.random.chance(faults.state.loseRequests) { return lose("request") }
         do {
             try perform(operation)
         } catch let gaveUp as CallerGaveUp {
             failure = gaveUp.error
-            replyAt = runtime.now + network.callTimeout
-            return
+            return runtime.now + network.callTimeout
         } catch {
             failure = error
         }
         if !faults.state.crashBeforeReply.isEmpty, faults.state.crashBeforeReply.remove(node) != nil {
             network.crash(node)
             failure = CancellationError()
-            return
+            return nil
         }
         if network.random.chance(faults.state.loseReplies) { return lose("reply") }
-        replyAt = Timestamp(millis: runtime.now.millis + network.hopMillis())
+        return Timestamp(millis: runtime.now.millis + network.hopMillis())
     }
 
     /// The store's side of the call, with its own faults: failed writes (nothing written),

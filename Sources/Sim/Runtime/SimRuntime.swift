@@ -1,4 +1,5 @@
 public import Core
+public import InMemory
 import HeapModule
 
 /// Virtual time and the timer queue: the heart of the deterministic simulator.
@@ -57,9 +58,13 @@ public final class SimRuntime: @unchecked Sendable {
     @exclusivity(unchecked) private var parkingUntil: Timestamp = .zero
     @exclusivity(unchecked) private unowned(unsafe) var parkingCall: SimCall?
 
+    /// Parks the readers of a world's in-memory store and bus on this runtime's executor.
+    public let readerParking: InMemory.ReaderParking
+
     public init(random: SimRandom) {
         self.random = random
         host = Host(executor: executor)
+        readerParking = ReaderParking(executor)
         gateExecutor = GateExecutor()
         gate = Gate(executor: gateExecutor)
         gateExecutor.runtime = self
@@ -225,6 +230,20 @@ class SimCall: SimArrival {
 }
 
 extension SimRuntime {
+    /// Wakes a parked reader of the in-memory store or bus as a continuation resumed on the
+    /// simulator thread would be: its job goes after the jobs already ready.
+    final class ReaderParking: InMemory.ReaderParking, @unchecked Sendable {
+        let executor: SimExecutor
+
+        init(_ executor: SimExecutor) {
+            self.executor = executor
+        }
+
+        override func unpark(_ job: UnownedJob) {
+            executor.resume(job)
+        }
+    }
+
     /// An actor on the simulator's executor that runs the body of every task the simulator starts.
     ///
     /// A task's own code (a relay loop, a client's call) is nonisolated. Started isolated to this
@@ -279,8 +298,9 @@ extension SimRuntime {
     actor Gate {
         nonisolated let unownedExecutor: UnownedSerialExecutor
         /// Touched by `pass()`, so the switch to the gate is not optimized away: a method that
-        /// used nothing of its actor's would need no switch.
-        private var passes = 0
+        /// used nothing of its actor's would need no switch. (Without runtime exclusivity checks:
+        /// the method is inlined into its callers, where they would cost a call each.)
+        @exclusivity(unchecked) private var passes = 0
 
         init(executor: GateExecutor) {
             unownedExecutor = executor.asUnownedSerialExecutor()

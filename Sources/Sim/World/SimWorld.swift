@@ -125,13 +125,14 @@ public final class SimWorld: @unchecked Sendable {
         checker = StepChecker(log: log)
         trace = TraceRecorder(runtime: runtime, mode: configuration.trace,
                               observers: [log, checker] + extraObservers)
-        store = InMemoryEventStore(clock: clock, observer: trace, cancellationWakesSubscribers: false)
+        store = InMemoryEventStore(clock: clock, observer: trace, cancellationWakesSubscribers: false,
+                                   parking: runtime.readerParking)
         let latencyRandom = random.split("bus-latency")
         let latency = configuration.busLatency.wholeMilliseconds
         bus = InMemoryEventBus(
             configuration: .init(partitions: configuration.partitions,
                                  latency: { @Sendable in .milliseconds(latencyRandom.millis(in: latency)) },
-                                 cancellationWakesReaders: false),
+                                 cancellationWakesReaders: false, parking: runtime.readerParking),
             scheduler: runtime, random: random.split("bus"), observer: trace)
         let status = NodeStatus()
         network = SimNetwork(clock: clock, random: random.split("network"), faults: faults, nodes: status)
