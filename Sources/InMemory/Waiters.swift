@@ -5,18 +5,15 @@ import Core
 /// every task on one thread and runs a job it is handed after the jobs already ready (the
 /// simulator). Deployment leaves it out.
 ///
-/// A parking reader switches to ``Gate``, an actor whose executor runs nothing: the task's job is
-/// handed to its waiters, and waking them hands each job back to the host (``unpark(_:)``, which
-/// the host overrides). A
-/// continuation waited on and resumed does the same for more: the runtime updates its task's
-/// record of what it waits on under the task's status lock, and the resumed task goes through
-/// the global executor before it reaches the host.
+/// A parking reader passes a ``ParkingGate``, whose executor hands the task's job to the reader's
+/// waiters; waking them hands each job back to the host (``unpark(_:)``, which the host
+/// overrides).
 open class ReaderParking: @unchecked Sendable {
-    let gate: Gate
+    let gate: ParkingGate
     private let executor = Executor()
 
     public init() {
-        gate = Gate(executor: executor)
+        gate = ParkingGate(executor: executor)
     }
 
     /// Makes a parked reader's job ready to run again, after the jobs already ready. The host
@@ -30,20 +27,6 @@ open class ReaderParking: @unchecked Sendable {
     func park(with waiters: Waiters) async {
         executor.holder = Unmanaged.passUnretained(waiters)
         await gate.pass()
-    }
-
-    actor Gate {
-        nonisolated let unownedExecutor: UnownedSerialExecutor
-        /// Touched by `pass()`, so the switch to the gate is not optimized away: a method that
-        /// used nothing of its actor's would need no switch. (Without runtime exclusivity checks:
-        /// the method is inlined into its callers, where they would cost a call each.)
-        @exclusivity(unchecked) private var passes = 0
-
-        init(executor: Executor) {
-            unownedExecutor = executor.asUnownedSerialExecutor()
-        }
-
-        func pass() { passes &+= 1 }
     }
 
     /// The gate's executor: hands a parking task's job to the waiters it parks with.

@@ -13,9 +13,9 @@ import Glibc
 ///
 /// Tasks have no task-executor preference (the runtime takes a lock for one at every switch).
 /// The one thing that still goes to the generic executor is a task resumed from a continuation
-/// (a publication waking a parked reader; a timer runs its sleeper itself, see
-/// ``SimRuntime/Gate``): Swift resumes it there and then hops to its actor. While the simulator thread is ``hosting(_:)`` a run, the global executor's hook
-/// hands such jobs to this executor instead, on the same thread, in order; other threads' jobs
+/// (the order service's deadline wake-up; sleepers, callers and parked readers wait at a
+/// `ParkingGate` instead): Swift resumes it there and then hops to its actor. While the simulator
+/// thread is ``hosting(_:)`` a run, the global executor's hook hands such jobs to this executor instead, on the same thread, in order; other threads' jobs
 /// go to the global executor as usual. A simulated job enqueued from any other thread stops the
 /// process at once (see ``enqueue(_:)``) instead of racing the simulator thread.
 ///

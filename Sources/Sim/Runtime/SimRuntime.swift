@@ -12,7 +12,7 @@ public final class SimRuntime: @unchecked Sendable {
     enum Action {
         case run(() -> Void)
         /// Runs a task that waited at the gate until now: a sleeper, or a caller whose answer is
-        /// due (see ``Gate``). Kept free of a closure allocation.
+        /// due (see ``GateExecutor``). Kept free of a closure allocation.
         case wake(UnownedJob)
         /// A message arrives where it was sent (see ``SimArrival``).
         case arrive(SimArrival)
@@ -50,8 +50,8 @@ public final class SimRuntime: @unchecked Sendable {
     /// Set by ``stop()``: the run ends after the current step.
     public private(set) var stopped = false
 
-    /// Where tasks wait for their timers (see ``Gate``).
-    private let gate: Gate
+    /// Where tasks wait for their timers (see ``GateExecutor``).
+    private let gate: ParkingGate
     private let gateExecutor: GateExecutor
     /// When the next task to reach the gate goes on, and the call it waits for, if any: set
     /// just before the task switches to the gate, and taken when it arrives there.
@@ -66,7 +66,7 @@ public final class SimRuntime: @unchecked Sendable {
         host = Host(executor: executor)
         readerParking = ReaderParking(executor)
         gateExecutor = GateExecutor()
-        gate = Gate(executor: gateExecutor)
+        gate = ParkingGate(executor: gateExecutor)
         gateExecutor.runtime = self
     }
 
@@ -203,7 +203,7 @@ class SimArrival {
 /// (``answer(at:on:)``), or at once when it ends where it arrived (``answerNow(on:)``). Exactly
 /// one of the two is called, once, by `arrive()` or `abandon()`.
 class SimCall: SimArrival {
-    /// The caller's task, waiting at the gate for the answer (see ``SimRuntime/Gate``).
+    /// The caller's task, waiting at the gate for the answer (see ``SimRuntime/GateExecutor``).
     @exclusivity(unchecked) fileprivate(set) final var waiting: UnownedJob?
     /// What the caller throws, if the call failed.
     @exclusivity(unchecked) var failure: (any Error)?
@@ -283,33 +283,12 @@ extension SimRuntime {
         }
     }
 
-    /// Where a task waits for virtual time to pass: for its sleep's deadline, or for the call it
-    /// sent (``SimRuntime/sleep(until:)``, ``SimRuntime/wait(for:arrivingAt:)``).
-    ///
-    /// The gate's executor runs nothing itself. A task that switches to the gate is enqueued on it,
-    /// and the runtime puts the task's job on the timer queue (``SimRuntime/park(_:)``). When the
-    /// timer fires, the job is run on the simulator's executor at once (no job is ready when a
-    /// timer fires): the task leaves the gate's method and goes on on its own actor's executor,
-    /// which is the same one, inline.
-    ///
-    /// A continuation did this before, for more: the runtime records what a task waits on either
-    /// way, but resuming a continuation also updates that record under the task's status lock, and
-    /// the resumed task then went through the global executor's hook as one more job.
-    actor Gate {
-        nonisolated let unownedExecutor: UnownedSerialExecutor
-        /// Touched by `pass()`, so the switch to the gate is not optimized away: a method that
-        /// used nothing of its actor's would need no switch. (Without runtime exclusivity checks:
-        /// the method is inlined into its callers, where they would cost a call each.)
-        @exclusivity(unchecked) private var passes = 0
-
-        init(executor: GateExecutor) {
-            unownedExecutor = executor.asUnownedSerialExecutor()
-        }
-
-        func pass() { passes &+= 1 }
-    }
-
-    /// The gate's executor (see ``Gate``).
+    /// The executor of the gate where a task waits for virtual time to pass: for its sleep's
+    /// deadline, or for the call it sent (``SimRuntime/sleep(until:)``,
+    /// ``SimRuntime/wait(for:arrivingAt:)``). The runtime puts a parking task's job on the timer
+    /// queue (``SimRuntime/park(_:)``); when the timer fires, the job is run on the simulator's
+    /// executor at once (no job is ready when a timer fires), and the task goes on on its actor,
+    /// inline. See ``ParkingGate``.
     final class GateExecutor: SerialExecutor, @unchecked Sendable {
         /// Set once, by the runtime that owns the gate. Unowned: the runtime owns this executor.
         fileprivate unowned(unsafe) var runtime: SimRuntime?
