@@ -1,4 +1,5 @@
 import Core
+import InMemory
 import Sim
 import Testing
 #if canImport(Glibc)
@@ -77,5 +78,45 @@ import Glibc
         let value = await Task.detached { 42 }.value
         #expect(value == 42)
         #expect(outer.isIdle && inner.isIdle)
+    }
+}
+
+/// Parked readers of the in-memory bus wait at the simulator's gate (``ReaderParking``), not on
+/// continuations: a publication wakes them in the order they parked, and a cancelled one returns
+/// at its next wake-up.
+@Suite struct ReaderParkingTests {
+    final class Record: @unchecked Sendable {
+        var order: [String] = []
+    }
+
+    @Test func parkedReadersWakeInTheOrderTheyParkedAndACancelledOneReturns() {
+        let runtime = SimRuntime(random: SimRandom(seed: 1))
+        let bus = InMemoryEventBus(
+            configuration: .init(partitions: 1, cancellationWakesReaders: false, parking: runtime.readerParking),
+            random: SimRandom(seed: 2))
+        let record = Record()
+        var readers: [Task<Void, Never>] = []
+        for group in ["g1", "g2", "g3"] {
+            let consumer = bus.joinMember(group: group, member: "m", topics: [Topics.orders])
+            readers.append(runtime.spawn {
+                do {
+                    let batch = try await consumer.poll(max: 10)
+                    record.order.append("\(group) got \(batch.count) at \(runtime.now.millis)")
+                } catch {
+                    record.order.append("\(group) \(error is CancellationError ? "cancelled" : "\(error)") at \(runtime.now.millis)")
+                }
+            })
+        }
+        runtime.schedule(at: .zero + .milliseconds(2)) { readers[1].cancel() }
+        runtime.schedule(at: .zero + .milliseconds(5)) {
+            let event = RecordedEvent(
+                eventID: EventID(unchecked: "e1"), streamID: OrderID(unchecked: "o1").streamID, streamVersion: 1,
+                globalPosition: 1, event: .approved, schemaVersion: 1, occurredAt: .zero, recordedAt: .zero,
+                correlationID: "c", causationID: "c")
+            bus.publishSync([BusRecord(event)])
+        }
+        #expect(runtime.run(until: .zero + .seconds(1)))
+        // Cancelled at 2 ms, g2 stayed parked until the publication woke it.
+        #expect(record.order == ["g1 got 1 at 5", "g2 cancelled at 5", "g3 got 1 at 5"])
     }
 }
