@@ -56,7 +56,7 @@ public final class SimRuntime: @unchecked Sendable {
     /// When the next task to reach the gate goes on, and the call it waits for, if any: set
     /// just before the task switches to the gate, and taken when it arrives there.
     @exclusivity(unchecked) private var parkingUntil: Timestamp = .zero
-    @exclusivity(unchecked) private unowned(unsafe) var parkingCall: SimCall?
+    @exclusivity(unchecked) private var parkingCall: SimCall?
 
     /// Parks the readers of a world's in-memory store and bus on this runtime's executor.
     public let readerParking: InMemory.ReaderParking
@@ -67,7 +67,7 @@ public final class SimRuntime: @unchecked Sendable {
         readerParking = ReaderParking(executor)
         gateExecutor = GateExecutor()
         gate = ParkingGate(executor: gateExecutor)
-        gateExecutor.runtime = self
+        gateExecutor.runtime = Unmanaged.passUnretained(self)
     }
 
     /// Runs `action` on the simulator thread at virtual time `at` (now, if `at` has passed).
@@ -98,8 +98,7 @@ public final class SimRuntime: @unchecked Sendable {
 
     /// A task has reached the gate: it waits for the timer or the call it set out for.
     fileprivate func park(_ job: UnownedJob) {
-        if let call = parkingCall {
-            parkingCall = nil
+        if let call = parkingCall.take() {
             call.waiting = job
             insert(at: parkingUntil, .arrive(call))
         } else {
@@ -290,11 +289,13 @@ extension SimRuntime {
     /// executor at once (no job is ready when a timer fires), and the task goes on on its actor,
     /// inline. See ``ParkingGate``.
     final class GateExecutor: SerialExecutor, @unchecked Sendable {
-        /// Set once, by the runtime that owns the gate. Unowned: the runtime owns this executor.
-        fileprivate unowned(unsafe) var runtime: SimRuntime?
+        /// Set once, by the runtime that owns the gate. Unretained (the runtime owns this executor),
+        /// and used without a retain and release per parking task.
+        fileprivate var runtime: Unmanaged<SimRuntime>?
 
         func enqueue(_ job: consuming ExecutorJob) {
-            runtime.unsafelyUnwrapped.park(UnownedJob(job))
+            let job = UnownedJob(job)
+            runtime.unsafelyUnwrapped._withUnsafeGuaranteedRef { $0.park(job) }
         }
     }
 }
