@@ -31,10 +31,13 @@ public final class SimRuntime: @unchecked Sendable {
         var tiebreak: UInt64
         var sequence: Int
         var action: Action
-        static func < (l: Timer, r: Timer) -> Bool {
-            (l.at, l.tiebreak, l.sequence) < (r.at, r.tiebreak, r.sequence)
-        }
+        static func < (l: Timer, r: Timer) -> Bool { r.firesAfter(l) }
         static func == (l: Timer, r: Timer) -> Bool { l.sequence == r.sequence }
+        /// Whether this timer fires after `other`.
+        @inline(__always)
+        func firesAfter(_ other: borrowing Timer) -> Bool {
+            (at.millis, tiebreak, sequence) > (other.at.millis, other.tiebreak, other.sequence)
+        }
     }
 
     public let executor = SimExecutor()
@@ -42,7 +45,7 @@ public final class SimRuntime: @unchecked Sendable {
     private let host: Host
     // Only the simulator thread touches these (see SimExecutor on exclusivity checks).
     @exclusivity(unchecked) public private(set) var now: Timestamp = .zero
-    @exclusivity(unchecked) private var timers = Heap<Timer>()
+    @exclusivity(unchecked) private var timers = TimerQueue()
     @exclusivity(unchecked) private var sequence = 0
     private let random: SimRandom
     /// Timers fired so far.
@@ -141,13 +144,9 @@ public final class SimRuntime: @unchecked Sendable {
         let serial = executor.asUnownedSerialExecutor()
         executor.runUntilIdle()
         afterStep()
-        // Taken out before it is looked at, and put back if it is not due: looking at the heap's
-        // minimum in place copies it, and its action's reference is retained and released again.
-        while let timer = timers.popMin() {
-            if stopped || timer.at > limit {
-                timers.insert(timer)
-                return false
-            }
+        while let next = timers.nextAt {
+            if stopped || next > limit { return false }
+            let timer = timers.removeNext()
             now = timer.at
             timersFired &+= 1
             timer.action(on: serial)
@@ -170,7 +169,7 @@ public final class SimRuntime: @unchecked Sendable {
         stopped = true
         var budget = 1_000_000
         while budget > 0, !timers.isEmpty {
-            let timer = timers.removeMin()
+            let timer = timers.removeNext()
             switch timer.action {
             case .run: continue
             case .wake: timer.action(on: serial)
@@ -297,5 +296,62 @@ extension SimRuntime {
             let job = UnownedJob(job)
             runtime.unsafelyUnwrapped._withUnsafeGuaranteedRef { $0.park(job) }
         }
+    }
+}
+
+/// The pending timers, in the order they fire: by time, then by their draw from the seed, then by
+/// the order they were set.
+///
+/// A run mostly holds a few timers, most of them due soon. While it does, they are kept in a
+/// sorted array, latest first: the next is taken from the end, and a new one is swapped a few
+/// places down from the end, where a heap sifts at every insertion and removal. When many are
+/// pending (a burst of orders, a benchmark's hundred sleepers), they move to a heap, and back
+/// when few are left; either gives the same order.
+struct TimerQueue {
+    /// Latest first, while at most `heapAbove` timers are pending.
+    private var sorted: [SimRuntime.Timer] = []
+    /// Every pending timer while many are (`inHeap`).
+    private var heap = Heap<SimRuntime.Timer>()
+    private var inHeap = false
+    /// How many pending timers move the queue to the heap, and how few move it back.
+    static let heapAbove = 48, sortedBelow = 16
+
+    var isEmpty: Bool { inHeap ? heap.isEmpty : sorted.isEmpty }
+
+    mutating func insert(_ timer: SimRuntime.Timer) {
+        if inHeap { return heap.insert(timer) }
+        sorted.append(timer)
+        // Through the storage: an element read through the array would be copied, and its
+        // action retained and released, at every comparison and move.
+        sorted.withUnsafeMutableBufferPointer { timers in
+            var i = timers.count - 1
+            while i > 0, !timers[i - 1].firesAfter(timers[i]) {
+                timers.swapAt(i, i - 1)
+                i -= 1
+            }
+        }
+        if sorted.count > Self.heapAbove {
+            heap = Heap(sorted)
+            sorted = []
+            inHeap = true
+        }
+    }
+
+    /// When the next timer is due, if any is pending.
+    var nextAt: Timestamp? {
+        if inHeap { return heap.min?.at }
+        return sorted.isEmpty ? nil : sorted[sorted.count - 1].at
+    }
+
+    /// Takes the next timer. The queue must not be empty.
+    mutating func removeNext() -> SimRuntime.Timer {
+        guard inHeap else { return sorted.removeLast() }
+        let timer = heap.removeMin()
+        if heap.count < Self.sortedBelow {
+            sorted = heap.unordered.sorted { $0.firesAfter($1) }
+            heap = Heap()
+            inHeap = false
+        }
+        return timer
     }
 }
