@@ -11,13 +11,14 @@ import Glibc
 /// It is the serial executor of every actor in a run (the services take it as theirs, and every
 /// task's body runs on ``SimRuntime/Host``), so the runtime switches between them inline.
 ///
-/// Tasks have no task-executor preference (the runtime takes a lock for one at every switch).
-/// The one thing that still goes to the generic executor is a task resumed from a continuation
-/// (the order service's deadline wake-up; sleepers, callers and parked readers wait at a
-/// `ParkingGate` instead): Swift resumes it there and then hops to its actor. While the simulator
-/// thread is ``hosting(_:)`` a run, the global executor's hook hands such jobs to this executor instead, on the same thread, in order; other threads' jobs
-/// go to the global executor as usual. A simulated job enqueued from any other thread stops the
-/// process at once (see ``enqueue(_:)``) instead of racing the simulator thread.
+/// Tasks have no task-executor preference (the runtime takes a lock for one at every switch). The
+/// one thing that still goes to the generic executor is a task resumed from a continuation (the
+/// order service's deadline wake-up; sleepers, callers and parked readers wait at a `ParkingGate`
+/// instead): Swift resumes it there and then hops to its actor. While the simulator thread is
+/// ``hosting(_:)`` a run, the global executor's hook hands such jobs to this executor instead, on
+/// the same thread, in order; other threads' jobs go to the global executor as usual. A simulated
+/// job enqueued from any other thread stops the process at once (see ``enqueue(_:)``) instead of
+/// racing the simulator thread.
 ///
 /// A running task keeps the executor until it really suspends: a job the running task enqueues
 /// for itself (an executor hop, which the optimizer may or may not have removed) goes to the
@@ -56,7 +57,8 @@ public final class SimExecutor: SerialExecutor, @unchecked Sendable {
     }
 
     /// Runs `job` after the jobs already waiting, as a task resumed on this thread from a
-    /// continuation would be (see ``SimCall/answerNow(on:)``).
+    /// continuation would be: a caller answered at once (``SimCall/answerNow(on:)``), a parked
+    /// reader woken.
     func resume(_ job: UnownedJob) {
         add(job)
     }
