@@ -97,7 +97,9 @@ struct SimBench: ParsableCommand {
             let placed = Double(interval * (orders - 1)) / 1000
             print("  one order every \(interval) ms of virtual time, the last placed at \(String(format: "%.1f", placed)) s;"
                   + " all done at \(String(format: "%.1f", Double(report.simulatedMillis) / 1000)) s")
-            print("  per order: \(report.jobs / orders) jobs, \(report.timers / orders) timers, \(report.traceLines / orders) trace lines")
+            // To a tenth: a whole number hid a change of most of a job per order.
+            func perOrder(_ count: Int) -> String { String(format: "%.1f", Double(count) / Double(orders)) }
+            print("  per order: \(perOrder(report.jobs)) jobs, \(perOrder(report.timers)) timers, \(perOrder(report.traceLines)) trace lines")
             print("  \(Int(ordersPerSecond)) orders/s, \(Int(deliveriesPerSecond)) deliveries/s (checks on; median of \(runs),"
                   + " range \(Int(Double(orders) / slowest)) to \(Int(Double(orders) / fastest)) orders/s)")
             print("reference: \(Int(hopsPerSecond)) actor round trips/s on the simulator's executor (\(String(format: "%.1f", 1e9 / hopsPerSecond)) ns each)")
