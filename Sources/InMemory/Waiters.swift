@@ -73,6 +73,10 @@ final class Waiters: @unchecked Sendable {
     ///
     /// Each continuation is resumed exactly once: by whoever removes it from `waiting` under the
     /// lock (a wake-up or the cancellation handler), or at once when it is never added.
+    ///
+    /// With a ``ReaderParking`` host there is neither lock nor continuation: the host's one thread
+    /// runs nothing between `ready()` and the task's parking, and only ``wakeAll()`` hands a
+    /// parked task back.
     func wait(unless ready: () -> Bool) async {
         if let parking {
             if ready() || Cancellation.isCancelled { return }
