@@ -103,9 +103,9 @@ public final class SimRuntime: @unchecked Sendable {
     fileprivate func park(_ job: UnownedJob) {
         if let call = parkingCall.take() {
             call.waiting = job
-            insert(at: parkingUntil, .arrive(call))
+            deliver(call, at: parkingUntil)
         } else {
-            insert(at: parkingUntil, .wake(job))
+            wake(job, at: parkingUntil)
         }
     }
 
