@@ -30,4 +30,11 @@ enum Teardown {
             slots.signal()
         }
     }
+
+    /// Waits until every run's remains handed over so far are freed. A measurement that follows
+    /// a run waits here first, so that it is not timed while the run's memory is given back on
+    /// the other core (or, on a busy host, on the same one).
+    static func drain() {
+        queue.sync {}
+    }
 }
