@@ -9,20 +9,21 @@
 ///
 /// Only on 64-bit little-endian platforms (where the layout is the one above); elsewhere every
 /// function answers nil and callers take their general path.
-struct SmallASCII {
+package struct SmallASCII {
     /// The bytes, the first in the low byte of `low`; bytes 8 to 14 in `high`.
-    var low: UInt64 = 0
-    var high: UInt64 = 0
+    package var low: UInt64 = 0
+    package var high: UInt64 = 0
     /// How many bytes (at most 15).
-    var count: Int = 0
+    package var count: Int = 0
 
     static let capacity = 15
 
     init() {}
 
-    /// The bytes of `string`, or nil unless it is a small ASCII string.
-    @inline(__always)
-    init?(_ string: String) {
+    /// The bytes of `string`, or nil unless it is a small ASCII string. Inlinable: the trace's
+    /// writer, in another module, reads every name and id of a run through it.
+    @inlinable @inline(__always)
+    package init?(_ string: String) {
         #if _pointerBitWidth(_64) && _endian(little)
         let (low, high) = unsafeBitCast(string, to: (UInt64, UInt64).self)
         guard high >> 60 == 0xE else { return nil }

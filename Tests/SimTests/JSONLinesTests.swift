@@ -120,4 +120,48 @@ import Testing
         // The neighbours of the special bytes are plain.
         #expect(!scan([0x20, 0x21, 0x23, 0x5B, 0x5D, 0x7F, 0x80, 0xFF, 0x20]))
     }
+
+    /// A small ASCII string is scanned from its two words: the scan agrees with the byte-wise one
+    /// at every length up to 15 and every position of a special byte, and is not fooled by the
+    /// unused bytes after the string (zero, a control character).
+    @Test func scansSmallStringsFromTheirWords() throws {
+        for length in 0...15 {
+            let plain = (0..<length).map { i -> UInt8 in
+                let byte = UInt8(0x20 + (i * 37) % 0x5F)
+                return byte == 0x22 || byte == 0x5C ? 0x41 : byte
+            }
+            let small = try #require(SmallASCII(String(decoding: plain, as: UTF8.self)), "length \(length)")
+            #expect(!JSONLines.needsEscaping(small), "length \(length)")
+            for position in 0..<length {
+                for special: UInt8 in [0x00, 0x0A, 0x1F, 0x22, 0x5C] {
+                    var bytes = plain
+                    bytes[position] = special
+                    let text = String(decoding: bytes, as: UTF8.self)
+                    #expect(JSONLines.needsEscaping(try #require(SmallASCII(text))), "length \(length), \(special) at \(position)")
+                }
+            }
+        }
+    }
+
+    /// Small strings are written from their words, escaped when they need it, and ids of every
+    /// length around the word size come out whole, with the line going on after them.
+    @Test func writesSmallStringsWhole() throws {
+        let lines = JSONLines(capacity: 4)
+        lines.begin(at: 3, kind: "small")
+        lines.field("empty", "")
+        lines.field("plain", "orderquery-1#1")
+        lines.field("quote", "a\"b")
+        lines.field("newline", "x\ny")
+        let lengths = [1, 7, 8, 9, 14, 15, 16]
+        for length in lengths {
+            lines.field("id", id: OrderID(unchecked: String(repeating: "o", count: length)))
+        }
+        lines.field("after", 5)
+        lines.end()
+        let written = text(lines)
+        let ids = lengths.map { #","id":""# + String(repeating: "o", count: $0) + "\"" }.joined()
+        let expected = #"{"at":3,"kind":"small","empty":"","plain":"orderquery-1#1","quote":"a\"b","newline":"x\u000ay""#
+        #expect(written == expected + ids + #","after":5}"# + "\n")
+        _ = try JSONSerialization.jsonObject(with: Data(written.utf8))
+    }
 }

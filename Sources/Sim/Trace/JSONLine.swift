@@ -23,6 +23,7 @@ final class JSONLines {
     deinit { base.deallocate() }
 
     /// Starts a line with its first two fields, `{"at":millis,"kind":"kind"`.
+    @inline(__always)
     func begin(at millis: Int64, kind: StaticString) {
         reserve(6)
         var p = base + count
@@ -65,6 +66,7 @@ final class JSONLines {
     }
 
     /// Ends the line.
+    @inline(__always)
     func end() {
         reserve(2)
         base[count] = UInt8(ascii: "}")
@@ -83,8 +85,10 @@ final class JSONLines {
         value.withUTF8Buffer { quoted($0) }
     }
 
+    @inline(__always)
     func field(_ name: StaticString, _ value: String) {
         key(name)
+        if quotedSmall(value, checked: true) { return }
         // Read in place (a small string from the stack): no copy of the string, no retain.
         if value.utf8.withContiguousStorageIfAvailable({ string($0) }) == nil {
             var copy = value
@@ -94,9 +98,14 @@ final class JSONLines {
 
     /// An id: what an id may hold never needs escaping (see `IdentifierRules`), so it is copied
     /// whole, without the scan (checked in debug builds).
+    @inline(__always)
     func field(_ name: StaticString, id: some ValidatedID) {
         key(name)
         let raw = id.rawValue
+        if quotedSmall(raw, checked: false) {
+            assert(SmallASCII(raw).map { !Self.needsEscaping($0) } ?? true, "an id that is not valid: \(raw)")
+            return
+        }
         func copy(_ utf8: UnsafeBufferPointer<UInt8>) {
             assert(!Self.needsEscaping(utf8), "an id that is not valid: \(raw)")
             quoted(utf8)
@@ -107,6 +116,7 @@ final class JSONLines {
         }
     }
 
+    @inline(__always)
     func field(_ name: StaticString, _ value: some BinaryInteger) {
         key(name)
         appendInteger(Int64(value))
@@ -116,6 +126,7 @@ final class JSONLines {
     // stores the count once: a byte stored through the buffer could be the count itself as far
     // as the compiler knows, so writing through `count` would reload it after every byte.
 
+    @inline(__always)
     private func key(_ key: StaticString) {
         reserve(key.utf8CodeUnitCount + 4)
         var p = base + count
@@ -130,6 +141,23 @@ final class JSONLines {
         p[0] = UInt8(ascii: "\"")
         p[1] = UInt8(ascii: ":")
         count = p + 2 - base
+    }
+
+    /// `value` in quotes, when it is a small ASCII string (nearly every name and id of a run;
+    /// see ``SmallASCII``) and, if `checked`, needs no escaping; false, with nothing written,
+    /// otherwise. The string's two words are stored whole, the closing quote over the first
+    /// unused byte: no copy of the string to read it from, no call to copy its bytes.
+    @inline(__always)
+    private func quotedSmall(_ value: String, checked: Bool) -> Bool {
+        guard let small = SmallASCII(value), !checked || !Self.needsEscaping(small) else { return false }
+        reserve(18)
+        let p = UnsafeMutableRawPointer(base + count)
+        p.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
+        p.storeBytes(of: small.low, toByteOffset: 1, as: UInt64.self)
+        p.storeBytes(of: small.high, toByteOffset: 9, as: UInt64.self)
+        p.storeBytes(of: UInt8(ascii: "\""), toByteOffset: 1 + small.count, as: UInt8.self)
+        count += small.count + 2
+        return true
     }
 
     /// `utf8` in quotes, as it is (it needs no escaping).
@@ -193,6 +221,24 @@ final class JSONLines {
             i += 8
         }
         return special(raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self))
+    }
+
+    /// ``needsEscaping(_:)`` for a small ASCII string, read from its words. The bytes past its
+    /// end (zero, which the control test would flag) are masked out of the answer; a flag is
+    /// exact up to the first special byte, and the unused bytes all come after the used ones.
+    @inline(__always)
+    static func needsEscaping(_ small: SmallASCII) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101, tops: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func flags(_ x: UInt64) -> UInt64 {
+            let quote = x ^ (ones &* UInt64(UInt8(ascii: "\""))), backslash = x ^ (ones &* UInt64(UInt8(ascii: "\\")))
+            let control = (x &- ones &* 0x20) & ~x
+            return (control | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & tops
+        }
+        let n = UInt64(small.count)
+        // The used bytes of each word: all of the first from 8 bytes on, none of the second below 9.
+        let lowUsed: UInt64 = n >= 8 ? .max : (1 << (8 * n)) &- 1
+        let highUsed: UInt64 = n <= 8 ? 0 : (1 << (8 * (n - 8))) &- 1
+        return flags(small.low) & lowUsed | flags(small.high) & highUsed != 0
     }
 
     private func appendInteger(_ v: Int64) {
