@@ -14,7 +14,7 @@ public struct OrderLine: Hashable, Sendable, Codable {
 }
 
 /// The type names of order events as they appear on the log and the bus.
-public enum EventType: String, Hashable, Sendable, Codable, CaseIterable {
+public enum EventType: String, Hashable, Sendable, Codable, CaseIterable, BitwiseCopyable {
     case orderCreated = "order-created"
     case paymentDebited = "order-payment-debited"
     case paymentDeclined = "order-payment-declined"

@@ -9,21 +9,24 @@
 ///
 /// Only on 64-bit little-endian platforms (where the layout is the one above); elsewhere every
 /// function answers nil and callers take their general path.
-package struct SmallASCII {
+///
+/// Public, and read by inlinable code, for the simulator's trace, which notes every name and id
+/// of a run through it: declared `package`, its inlinable initializer was still called, not
+/// inlined, from another module (about 1,500 instructions an order, and a retain of each string).
+public struct SmallASCII {
     /// The bytes, the first in the low byte of `low`; bytes 8 to 14 in `high`.
-    package var low: UInt64 = 0
-    package var high: UInt64 = 0
+    public var low: UInt64 = 0
+    public var high: UInt64 = 0
     /// How many bytes (at most 15).
-    package var count: Int = 0
+    public var count: Int = 0
 
     static let capacity = 15
 
-    init() {}
+    public init() {}
 
-    /// The bytes of `string`, or nil unless it is a small ASCII string. Inlinable: the trace's
-    /// writer, in another module, reads every name and id of a run through it.
+    /// The bytes of `string`, or nil unless it is a small ASCII string.
     @inlinable @inline(__always)
-    package init?(_ string: String) {
+    public init?(_ string: String) {
         #if _pointerBitWidth(_64) && _endian(little)
         let (low, high) = unsafeBitCast(string, to: (UInt64, UInt64).self)
         guard high >> 60 == 0xE else { return nil }
@@ -70,7 +73,7 @@ package struct SmallASCII {
 
     /// The string. (Only a platform with small strings laid out as above makes a `SmallASCII`.)
     @inline(__always)
-    var string: String {
+    public var string: String {
         #if _pointerBitWidth(_64) && _endian(little)
         unsafeBitCast((low, high | (0xE0 | UInt64(count)) << 56), to: String.self)
         #else

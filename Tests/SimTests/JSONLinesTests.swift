@@ -26,12 +26,18 @@ import Testing
         #expect(lines.count == 0)
     }
 
-    /// Ids are copied whole, short (stored in the string itself) or long (in its own storage).
+    /// Ids are copied whole, short (stored in the string itself, written from its words) or long
+    /// (held apart in the batch's texts).
     @Test func writesIds() throws {
         let lines = JSONLines()
+        var batch = TraceBatch()
+        let short = batch.text("oSRw03enJ"), long = batch.text("ord-110fe248c15a33eb67d7-and-more")
+        #expect(short.small != nil && long.small == nil)
         lines.begin(at: 2, kind: "ids")
-        lines.field("short", id: OrderID(unchecked: "oSRw03enJ"))
-        lines.field("long", id: EventID(unchecked: "ord-110fe248c15a33eb67d7-and-more"))
+        batch.texts.withUnsafeBufferPointer { texts in
+            short.write("short", to: lines, texts: texts, id: true)
+            long.write("long", to: lines, texts: texts, id: true)
+        }
         lines.end()
         #expect(text(lines) == #"{"at":2,"kind":"ids","short":"oSRw03enJ","long":"ord-110fe248c15a33eb67d7-and-more"}"# + "\n")
     }
@@ -147,21 +153,24 @@ import Testing
     /// length around the word size come out whole, with the line going on after them.
     @Test func writesSmallStringsWhole() throws {
         let lines = JSONLines(capacity: 4)
-        lines.begin(at: 3, kind: "small")
-        lines.field("empty", "")
-        lines.field("plain", "orderquery-1#1")
-        lines.field("quote", "a\"b")
-        lines.field("newline", "x\ny")
+        var batch = TraceBatch()
         let lengths = [1, 7, 8, 9, 14, 15, 16]
-        for length in lengths {
-            lines.field("id", id: OrderID(unchecked: String(repeating: "o", count: length)))
+        let names = ["", "orderquery-1#1", "a\"b", "x\ny"].map { batch.text($0) }
+        let ids = lengths.map { batch.text(String(repeating: "o", count: $0)) }
+        lines.begin(at: 3, kind: "small")
+        batch.texts.withUnsafeBufferPointer { texts in
+            for (name, text) in zip(["empty", "plain", "quote", "newline"] as [StaticString], names) {
+                text.write(name, to: lines, texts: texts)
+            }
+            for id in ids { id.write("id", to: lines, texts: texts, id: true) }
         }
         lines.field("after", 5)
         lines.end()
         let written = text(lines)
-        let ids = lengths.map { #","id":""# + String(repeating: "o", count: $0) + "\"" }.joined()
+        let expectedIDs = lengths.map { #","id":""# + String(repeating: "o", count: $0) + "\"" }.joined()
         let expected = #"{"at":3,"kind":"small","empty":"","plain":"orderquery-1#1","quote":"a\"b","newline":"x\u000ay""#
-        #expect(written == expected + ids + #","after":5}"# + "\n")
+        #expect(written == expected + expectedIDs + #","after":5}"# + "\n")
+        #expect(batch.texts == [String(repeating: "o", count: 16)], "only the 16-byte id is held apart")
         _ = try JSONSerialization.jsonObject(with: Data(written.utf8))
     }
 }

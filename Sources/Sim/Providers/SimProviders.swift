@@ -17,19 +17,6 @@ public enum ProviderEffect: Sendable {
     case note(StaticString)
     /// Text made by the provider (a tracking id).
     case text(String)
-
-    /// The effect as the trace shows it.
-    public var description: String {
-        switch self {
-        case .charge(let customer, let minorUnits, .approved(let chargeID)):
-            "\(customer) \(minorUnits) approved \(chargeID)"
-        case .charge(let customer, let minorUnits, .declined(let reason)):
-            "\(customer) \(minorUnits) declined \(reason)"
-        case .refund(let customer, let minorUnits): "\(customer) \(minorUnits)"
-        case .note(let note): note.description
-        case .text(let text): text
-        }
-    }
 }
 
 /// The simulated payment provider: customer accounts with balances, idempotent charges and

@@ -88,31 +88,11 @@ final class JSONLines {
     @inline(__always)
     func field(_ name: StaticString, _ value: String) {
         key(name)
-        if quotedSmall(value, checked: true) { return }
+        if let small = SmallASCII(value), quotedSmall(small, checked: true) { return }
         // Read in place (a small string from the stack): no copy of the string, no retain.
         if value.utf8.withContiguousStorageIfAvailable({ string($0) }) == nil {
             var copy = value
             copy.withUTF8 { string($0) }
-        }
-    }
-
-    /// An id: what an id may hold never needs escaping (see `IdentifierRules`), so it is copied
-    /// whole, without the scan (checked in debug builds).
-    @inline(__always)
-    func field(_ name: StaticString, id: some ValidatedID) {
-        key(name)
-        let raw = id.rawValue
-        if quotedSmall(raw, checked: false) {
-            assert(SmallASCII(raw).map { !Self.needsEscaping($0) } ?? true, "an id that is not valid: \(raw)")
-            return
-        }
-        func copy(_ utf8: UnsafeBufferPointer<UInt8>) {
-            assert(!Self.needsEscaping(utf8), "an id that is not valid: \(raw)")
-            quoted(utf8)
-        }
-        if raw.utf8.withContiguousStorageIfAvailable(copy) == nil {
-            var text = raw
-            text.withUTF8(copy)
         }
     }
 
@@ -143,13 +123,23 @@ final class JSONLines {
         count = p + 2 - base
     }
 
-    /// `value` in quotes, when it is a small ASCII string (nearly every name and id of a run;
-    /// see ``SmallASCII``) and, if `checked`, needs no escaping; false, with nothing written,
-    /// otherwise. The string's two words are stored whole, the closing quote over the first
-    /// unused byte: no copy of the string to read it from, no call to copy its bytes.
+    /// A small ASCII string (a trace entry's name or id, see `TraceText`), escaped if it needs
+    /// it when `checked` (an id never does).
     @inline(__always)
-    private func quotedSmall(_ value: String, checked: Bool) -> Bool {
-        guard let small = SmallASCII(value), !checked || !Self.needsEscaping(small) else { return false }
+    func field(_ name: StaticString, _ small: SmallASCII, checked: Bool) {
+        key(name)
+        if quotedSmall(small, checked: checked) { return }
+        var text = small.string
+        text.withUTF8 { string($0) }
+    }
+
+    /// `small` in quotes, when it needs no escaping or is not `checked`; false, with nothing
+    /// written, otherwise. Nearly every name and id of a run is a small ASCII string (see
+    /// ``SmallASCII``): its two words are stored whole, the closing quote over the first unused
+    /// byte, with no copy of the string to read it from and no call to copy its bytes.
+    @inline(__always)
+    private func quotedSmall(_ small: SmallASCII, checked: Bool) -> Bool {
+        guard !checked || !Self.needsEscaping(small) else { return false }
         reserve(18)
         let p = UnsafeMutableRawPointer(base + count)
         p.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)

@@ -37,20 +37,20 @@ final class TraceDigest: @unchecked Sendable {
 
     deinit { worker.stop() }
 
-    /// Hands `batch` over to be written after every batch before it. Returns an empty array to
+    /// Hands `batch` over to be written after every batch before it. Returns an empty batch to
     /// fill next (an earlier batch's storage, when one is free).
-    func submit(_ batch: [TraceEntry]) -> [TraceEntry] {
+    func submit(_ batch: TraceBatch) -> TraceBatch {
         worker.submit(batch)
     }
 
     /// Writes everything handed over and then `rest` (which is emptied), and returns the hash of
     /// the whole trace so far and, when kept, its bytes. Lines may still be added after.
-    func finish(_ rest: inout [TraceEntry]) -> (digest: SHA256.Digest, kept: [UInt8]) {
+    func finish(_ rest: inout TraceBatch) -> (digest: SHA256.Digest, kept: [UInt8]) {
         worker.waitUntilIdle()
         // The worker is idle and waits for a batch: its output is the caller's until the next
         // `submit`, which hands it back under the lock.
         worker.write(rest)
-        rest.removeAll(keepingCapacity: true)
+        rest.removeAll()
         return (worker.hasher.finalize(), worker.kept)
     }
 
@@ -64,8 +64,8 @@ final class TraceDigest: @unchecked Sendable {
         private let work = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
         /// Signalled when the worker has written a batch.
         private let progress = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-        private var queue = Deque<[TraceEntry]>()
-        private var spare: [[TraceEntry]] = []
+        private var queue = Deque<TraceBatch>()
+        private var spare: [TraceBatch] = []
         private var writing = false
         private var started = false
         /// Set when batches are written in place: asked for, or the system would not start the thread.
@@ -93,7 +93,7 @@ final class TraceDigest: @unchecked Sendable {
             lock.deallocate()
         }
 
-        func submit(_ batch: [TraceEntry]) -> [TraceEntry] {
+        func submit(_ batch: TraceBatch) -> TraceBatch {
             pthread_mutex_lock(lock)
             if !started, !threadless {
                 started = start()
@@ -104,7 +104,7 @@ final class TraceDigest: @unchecked Sendable {
                 pthread_mutex_unlock(lock)
                 var batch = batch
                 write(batch)
-                batch.removeAll(keepingCapacity: true)
+                batch.removeAll()
                 return batch
             }
             defer { pthread_mutex_unlock(lock) }
@@ -112,8 +112,8 @@ final class TraceDigest: @unchecked Sendable {
             queue.append(batch)
             if queue.count >= TraceDigest.wakeAfter { pthread_cond_signal(work) }
             if let reused = spare.popLast() { return reused }
-            var fresh: [TraceEntry] = []
-            fresh.reserveCapacity(TraceDigest.batchSize)
+            var fresh = TraceBatch()
+            fresh.entries.reserveCapacity(TraceDigest.batchSize)
             return fresh
         }
 
@@ -133,11 +133,8 @@ final class TraceDigest: @unchecked Sendable {
         }
 
         /// Writes entries as JSON, hashes them and keeps them if asked.
-        func write(_ entries: [TraceEntry]) {
-            for entry in entries {
-                entry.write(to: lines)
-                if lines.count >= 1 << 16 { drain() }
-            }
+        func write(_ batch: TraceBatch) {
+            batch.write(to: lines, full: drain)
             drain()
         }
 
@@ -173,7 +170,7 @@ final class TraceDigest: @unchecked Sendable {
                 writing = true
                 pthread_mutex_unlock(lock)
                 write(batch)
-                batch.removeAll(keepingCapacity: true)
+                batch.removeAll()
                 pthread_mutex_lock(lock)
                 writing = false
                 if spare.count < 2 { spare.append(batch) }

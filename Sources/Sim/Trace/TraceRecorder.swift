@@ -27,7 +27,7 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
 {
     private let runtime: SimRuntime
     // Written for every line from the one simulator thread: no runtime exclusivity checks.
-    @exclusivity(unchecked) private var batch: [TraceEntry] = []
+    @exclusivity(unchecked) private var batch = TraceBatch()
     /// Nil when the trace is off: a run that writes no line needs no writer or buffer.
     private let digest: TraceDigest?
     @exclusivity(unchecked) public private(set) var lineCount = 0
@@ -44,18 +44,19 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
         self.runtime = runtime
         self.observers = observers
         digest = mode == .off ? nil : TraceDigest(keep: mode == .keep)
-        if digest != nil { batch.reserveCapacity(TraceDigest.batchSize) }
+        if digest != nil { batch.entries.reserveCapacity(TraceDigest.batchSize) }
     }
 
-    /// Notes a line; `entry` is only made when the trace is on.
+    /// Notes a line; `entry` is only made when the trace is on, its strings kept by the batch.
     @inline(__always)
-    private func line(_ entry: (Int64) -> TraceEntry) {
+    private func line(_ entry: (Int64, inout TraceBatch) -> TraceEntry) {
         lineCount += 1
         lastActivity = runtime.now
         // Compared with nil rather than bound: binding would retain and release the digest
         // (two atomic operations) on every line.
         if digest == nil { return }
-        batch.append(entry(runtime.now.millis))
+        let made = entry(runtime.now.millis, &batch)
+        batch.entries.append(made)
         if batch.count >= TraceDigest.batchSize { batch = digest!.submit(batch) }
     }
 
@@ -75,64 +76,74 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
     public func appended(_ events: ArraySlice<RecordedEvent>, stream: Int) {
         for i in events.indices {
             eventsAppended += 1
-            line { .append(at: $0, stream: events[i].streamID, version: events[i].streamVersion,
-                           position: events[i].globalPosition, type: events[i].type, event: events[i].eventID) }
+            line { at, b in
+                .append(at: at, stream: b.text(events[i].streamID.rawValue), version: events[i].streamVersion,
+                        position: events[i].globalPosition, type: events[i].type, event: b.text(events[i].eventID.rawValue))
+            }
         }
         for i in observers.indices { observers[i].appended(events, stream: stream, at: runtime.now) }
     }
 
     public func published(_ record: BusRecord, partition: Int, offset: Int64) {
-        line { .publish(at: $0, topic: record.topic, partition: partition, offset: offset, position: record.event.globalPosition) }
+        line { at, b in
+            .publish(at: at, topic: b.text(record.topic), partition: partition, offset: offset, position: record.event.globalPosition)
+        }
         for i in observers.indices { observers[i].published(record.event) }
     }
 
     public func delivered(_ batch: [Delivery], group: String, member: String) {
         for i in batch.indices {
             deliveries += 1
-            line { .deliver(at: $0, group: group, member: member, partition: batch[i].partition, offset: batch[i].offset,
-                            stream: batch[i].event.streamID, version: batch[i].event.streamVersion) }
+            line { at, b in
+                .deliver(at: at, group: b.text(group), member: b.text(member), partition: batch[i].partition,
+                         offset: batch[i].offset, stream: b.text(batch[i].event.streamID.rawValue),
+                         version: batch[i].event.streamVersion)
+            }
         }
     }
 
     public func committed(group: String, member: String, topic: String, partition: Int, offset: Int64) {
-        line { .commit(at: $0, group: group, member: member, partition: partition, offset: offset) }
+        line { at, b in .commit(at: at, group: b.text(group), member: b.text(member), partition: partition, offset: offset) }
     }
 
     public func rebalanced(group: String, generation: Int, assignment: [(member: String, partitions: [Int])]) {
-        line {
-            .rebalance(at: $0, group: group, generation: generation,
-                       assignment: assignment.map { "\($0.member)=\($0.partitions.map(String.init).joined(separator: "+"))" }
-                           .joined(separator: " "))
+        line { at, b in
+            .rebalance(at: at, group: b.text(group), generation: generation,
+                       assignment: b.text(assignment.map { "\($0.member)=\($0.partitions.map(String.init).joined(separator: "+"))" }
+                           .joined(separator: " ")))
         }
     }
 
     public func handlerGaveUp(_ delivery: Delivery, member: String, error: any Error) {
-        line { .gaveUp(at: $0, member: member, stream: delivery.event.streamID, version: delivery.event.streamVersion, error: "\(error)") }
+        line { at, b in
+            .gaveUp(at: at, member: b.text(member), stream: b.text(delivery.event.streamID.rawValue),
+                    version: delivery.event.streamVersion, error: b.text("\(error)"))
+        }
     }
 
     public func providerCall(_ kind: StaticString, key: String, effect: ProviderEffect) {
-        line { .provider(at: $0, call: kind, key: key, effect: effect) }
+        line { at, b in .provider(at: at, call: kind, key: b.text(key), detail: effect.detail(&b)) }
     }
 
     // MARK: World
 
     func fault(_ what: String, node: String) {
         faultsInjected += 1
-        line { .pair(at: $0, kind: "fault", ("fault", what), ("node", node)) }
+        line { at, b in .pair(at: at, kind: "fault", first: "fault", b.text(what), second: "node", b.text(node)) }
     }
 
     func client(_ alias: String, outcome: ClientOutcome) {
-        line { .client(at: $0, order: alias, outcome: outcome) }
+        line { at, b in .client(at: at, order: b.text(alias), outcome: outcome.detail(&b)) }
     }
 
     func injected(_ what: String, detail: String) {
         faultsInjected += 1
-        line { .pair(at: $0, kind: "inject", ("fault", what), ("detail", detail)) }
+        line { at, b in .pair(at: at, kind: "inject", first: "fault", b.text(what), second: "detail", b.text(detail)) }
     }
 
     func lost(_ what: String, caller: String) {
         faultsInjected += 1
-        line { .pair(at: $0, kind: "lost", ("message", what), ("caller", caller)) }
+        line { at, b in .pair(at: at, kind: "lost", first: "message", b.text(what), second: "caller", b.text(caller)) }
     }
 }
 
@@ -142,85 +153,28 @@ enum ClientOutcome: Sendable {
     case duplicate(OrderID)
     case refused(CausewayError.Code)
 
-    var description: String {
+    /// The outcome as an entry of `batch` holds it.
+    func detail(_ batch: inout TraceBatch) -> TraceDetail {
         switch self {
-        case .accepted(let order): "accepted \(order)"
-        case .duplicate(let order): "duplicate \(order)"
-        case .refused(let code): "refused \(code)"
+        case .accepted(let order): .accepted(order: batch.text(order.rawValue))
+        case .duplicate(let order): .duplicate(order: batch.text(order.rawValue))
+        case .refused(let code): .refused(code: batch.text("\(code)"))
         }
     }
 }
 
-/// One line of the trace, as the simulator noted it: the values only, written out as JSON later
-/// (see ``TraceDigest``). `at` is the line's virtual time in milliseconds.
-enum TraceEntry: Sendable {
-    case append(at: Int64, stream: StreamID, version: Int64, position: Int64, type: EventType, event: EventID)
-    case publish(at: Int64, topic: String, partition: Int, offset: Int64, position: Int64)
-    case deliver(at: Int64, group: String, member: String, partition: Int, offset: Int64, stream: StreamID, version: Int64)
-    case commit(at: Int64, group: String, member: String, partition: Int, offset: Int64)
-    case rebalance(at: Int64, group: String, generation: Int, assignment: String)
-    case gaveUp(at: Int64, member: String, stream: StreamID, version: Int64, error: String)
-    case provider(at: Int64, call: StaticString, key: String, effect: ProviderEffect)
-    case client(at: Int64, order: String, outcome: ClientOutcome)
-    /// A line of two text fields (a fault, an injection, a lost message).
-    case pair(at: Int64, kind: StaticString, (name: StaticString, value: String), (name: StaticString, value: String))
-
-    /// Writes the line, fields in their canonical order.
-    func write(to out: JSONLines) {
+extension ProviderEffect {
+    /// The effect as an entry of `batch` holds it.
+    func detail(_ batch: inout TraceBatch) -> TraceDetail {
         switch self {
-        case let .append(at, stream, version, position, type, event):
-            out.begin(at: at, kind: "append")
-            out.field("stream", id: stream)
-            out.field("version", version)
-            out.field("position", position)
-            out.field("type", type.rawValue)
-            out.field("event", id: event)
-        case let .publish(at, topic, partition, offset, position):
-            out.begin(at: at, kind: "publish")
-            out.field("topic", topic)
-            out.field("partition", partition)
-            out.field("offset", offset)
-            out.field("position", position)
-        case let .deliver(at, group, member, partition, offset, stream, version):
-            out.begin(at: at, kind: "deliver")
-            out.field("group", group)
-            out.field("member", member)
-            out.field("partition", partition)
-            out.field("offset", offset)
-            out.field("stream", id: stream)
-            out.field("version", version)
-        case let .commit(at, group, member, partition, offset):
-            out.begin(at: at, kind: "commit")
-            out.field("group", group)
-            out.field("member", member)
-            out.field("partition", partition)
-            out.field("offset", offset)
-        case let .rebalance(at, group, generation, assignment):
-            out.begin(at: at, kind: "rebalance")
-            out.field("group", group)
-            out.field("generation", generation)
-            out.field("assignment", assignment)
-        case let .gaveUp(at, member, stream, version, error):
-            out.begin(at: at, kind: "gave-up")
-            out.field("member", member)
-            out.field("stream", id: stream)
-            out.field("version", version)
-            out.field("error", error)
-        case let .provider(at, call, key, effect):
-            out.begin(at: at, kind: "provider")
-            out.field("call", call)
-            out.field("key", key)
-            out.field("detail", effect.description)
-        case let .client(at, order, outcome):
-            out.begin(at: at, kind: "client")
-            out.field("order", order)
-            out.field("outcome", outcome.description)
-        case let .pair(at, kind, first, second):
-            out.begin(at: at, kind: kind)
-            out.field(first.name, first.value)
-            out.field(second.name, second.value)
+        case let .charge(customer, minorUnits, .approved(chargeID)):
+            .charge(customer: batch.text(customer.rawValue), minorUnits: minorUnits, approved: true, batch.text(chargeID))
+        case let .charge(customer, minorUnits, .declined(reason)):
+            .charge(customer: batch.text(customer.rawValue), minorUnits: minorUnits, approved: false, batch.text(reason))
+        case let .refund(customer, minorUnits): .refund(customer: batch.text(customer.rawValue), minorUnits: minorUnits)
+        case let .note(note): .note(note)
+        case let .text(text): .text(batch.text(text))
         }
-        out.end()
     }
 }
 
