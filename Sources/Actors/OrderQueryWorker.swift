@@ -24,7 +24,9 @@ public final actor OrderQueryWorker<Store: EventStore, Views: ReadModelStore>: E
 
     public nonisolated var interests: Set<EventType> { Set(EventType.allCases) }
 
-    public func handle(_ delivery: Delivery) async throws {
+    /// Nonisolated: it touches no state of the actor's own, so it runs where it is called (the
+    /// consumer loop runs on this actor), without a switch to the actor and back per delivery.
+    public nonisolated func handle(_ delivery: Delivery) async throws {
         let event = delivery.event
         guard let order = event.orderID else { return }
         while true {

@@ -31,7 +31,9 @@ public final actor PaymentService<Store: EventStore, Provider: PaymentProvider>:
     /// The provider key of an order's charge.
     public nonisolated static func chargeKey(_ order: OrderID) -> String { .prefixed("pay-", order.rawValue) }
 
-    public func handle(_ delivery: Delivery) async throws {
+    /// Nonisolated: it touches no state of the actor's own, so it runs where it is called (the
+    /// consumer loop runs on this actor), without a switch to the actor and back per delivery.
+    public nonisolated func handle(_ delivery: Delivery) async throws {
         guard let order = delivery.event.orderID else { return }
         let key = Self.chargeKey(order)
         let cause = delivery.event.eventID.rawValue

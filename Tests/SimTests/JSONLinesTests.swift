@@ -174,3 +174,27 @@ import Testing
         _ = try JSONSerialization.jsonObject(with: Data(written.utf8))
     }
 }
+
+extension JSONLinesTests {
+    /// A text field made of parts is one JSON string: the parts in order, each escaped if it
+    /// needs it (a small string from its words, a long string from its bytes), numbers in decimal.
+    @Test func writesATextFieldMadeOfParts() throws {
+        let lines = JSONLines(capacity: 4)
+        lines.begin(at: 4, kind: "parts")
+        lines.beginText("detail")
+        lines.text(try #require(SmallASCII("c1")))
+        lines.text(" ")
+        lines.text(Int64(-500))
+        lines.text(" declined ")
+        lines.text(try #require(SmallASCII("say \"no\"")))
+        lines.text(" / ")
+        lines.text("a reason long enough to be held apart\n")
+        lines.endText()
+        lines.end()
+        var written = ""
+        lines.drain { written = String(decoding: $0, as: UTF8.self) }
+        #expect(written == #"{"at":4,"kind":"parts","detail":"c1 -500 declined say \"no\" / a reason long enough to be held apart\u000a"}"# + "\n")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(written.utf8)) as? [String: Any])
+        #expect(object["detail"] as? String == "c1 -500 declined say \"no\" / a reason long enough to be held apart\n")
+    }
+}

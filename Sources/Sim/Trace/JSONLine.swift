@@ -167,8 +167,16 @@ final class JSONLines {
             quoted(utf8)
             return
         }
-        reserve(6 * utf8.count + 2)
+        reserve(1)
         put(UInt8(ascii: "\""))
+        escaped(utf8)
+        reserve(1)
+        put(UInt8(ascii: "\""))
+    }
+
+    /// `utf8` with every character that needs it escaped, without quotes.
+    private func escaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        reserve(6 * utf8.count)
         for b in utf8 {
             switch b {
             case UInt8(ascii: "\""):
@@ -185,6 +193,50 @@ final class JSONLines {
             default: put(b)
             }
         }
+    }
+
+    // A text field made of parts (a provider call's detail, a client's outcome), written where it
+    // goes rather than made as a string first: `beginText`, the parts, `endText`.
+
+    /// Starts the text field `name`.
+    func beginText(_ name: StaticString) {
+        key(name)
+        reserve(1)
+        put(UInt8(ascii: "\""))
+    }
+
+    /// A part of the text: a small ASCII string, from its words (escaped, if it needs it).
+    func text(_ small: SmallASCII) {
+        guard !Self.needsEscaping(small) else { return text(small.string) }
+        reserve(16)
+        let p = UnsafeMutableRawPointer(base + count)
+        p.storeBytes(of: small.low, as: UInt64.self)
+        p.storeBytes(of: small.high, toByteOffset: 8, as: UInt64.self)
+        count += small.count
+    }
+
+    /// A part of the text: any string (escaped, if it needs it).
+    func text(_ string: String) {
+        var string = string
+        string.withUTF8 { escaped($0) }
+    }
+
+    /// A part of the text: a constant, which needs no escaping.
+    func text(_ literal: StaticString) {
+        reserve(literal.utf8CodeUnitCount)
+        var p = base + count
+        copy(literal, to: &p)
+        count = p - base
+    }
+
+    /// A part of the text: a number in decimal.
+    func text(_ number: Int64) {
+        appendInteger(number)
+    }
+
+    /// Ends the text field.
+    func endText() {
+        reserve(1)
         put(UInt8(ascii: "\""))
     }
 

@@ -37,9 +37,14 @@ struct TraceText: BitwiseCopyable, Sendable {
         return small
     }
 
-    /// The string again.
-    func string(in texts: UnsafeBufferPointer<String>) -> String {
-        small?.string ?? texts[Int(low)]
+    /// Writes the string as a part of a text field (see `JSONLines.beginText`).
+    @inline(__always)
+    func writePart(to out: JSONLines, texts: UnsafeBufferPointer<String>) {
+        if let small {
+            out.text(small)
+        } else {
+            out.text(texts[Int(low)])
+        }
     }
 
     /// Writes the field `name` with this string; `id` for an id, which never needs escaping.
@@ -68,18 +73,38 @@ enum TraceDetail: BitwiseCopyable, Sendable {
     case duplicate(order: TraceText)
     case refused(code: TraceText)
 
-    /// The detail made of its parts, as the trace shows it.
-    func description(_ texts: UnsafeBufferPointer<String>) -> String {
+    /// Writes the field `name` with the detail as the trace shows it (`c1 500 approved ch-1`,
+    /// `accepted o1`), made of its parts where it goes.
+    func write(_ name: StaticString, to out: JSONLines, texts: UnsafeBufferPointer<String>) {
+        switch self {
+        case let .note(note): return out.field(name, note)
+        case let .text(text): return text.write(name, to: out, texts: texts)
+        default: break
+        }
+        out.beginText(name)
         switch self {
         case let .charge(customer, minorUnits, approved, text):
-            "\(customer.string(in: texts)) \(minorUnits) \(approved ? "approved" : "declined") \(text.string(in: texts))"
-        case let .refund(customer, minorUnits): "\(customer.string(in: texts)) \(minorUnits)"
-        case let .note(note): note.description
-        case let .text(text): text.string(in: texts)
-        case let .accepted(order): "accepted \(order.string(in: texts))"
-        case let .duplicate(order): "duplicate \(order.string(in: texts))"
-        case let .refused(code): "refused \(code.string(in: texts))"
+            customer.writePart(to: out, texts: texts)
+            out.text(" ")
+            out.text(minorUnits)
+            out.text(approved ? " approved " : " declined ")
+            text.writePart(to: out, texts: texts)
+        case let .refund(customer, minorUnits):
+            customer.writePart(to: out, texts: texts)
+            out.text(" ")
+            out.text(minorUnits)
+        case let .accepted(order):
+            out.text("accepted ")
+            order.writePart(to: out, texts: texts)
+        case let .duplicate(order):
+            out.text("duplicate ")
+            order.writePart(to: out, texts: texts)
+        case let .refused(code):
+            out.text("refused ")
+            code.writePart(to: out, texts: texts)
+        case .note, .text: break
         }
+        out.endText()
     }
 }
 
@@ -143,14 +168,11 @@ enum TraceEntry: BitwiseCopyable, Sendable {
             out.begin(at: at, kind: "provider")
             out.field("call", call)
             key.write("key", to: out, texts: texts)
-            switch detail {
-            case let .text(text): text.write("detail", to: out, texts: texts)
-            default: out.field("detail", detail.description(texts))
-            }
+            detail.write("detail", to: out, texts: texts)
         case let .client(at, order, outcome):
             out.begin(at: at, kind: "client")
             order.write("order", to: out, texts: texts)
-            out.field("outcome", outcome.description(texts))
+            outcome.write("outcome", to: out, texts: texts)
         case let .pair(at, kind, firstName, first, secondName, second):
             out.begin(at: at, kind: kind)
             first.write(firstName, to: out, texts: texts)
