@@ -141,13 +141,20 @@ final class JSONLines {
     private func quotedSmall(_ small: SmallASCII, checked: Bool) -> Bool {
         guard !checked || !Self.needsEscaping(small) else { return false }
         reserve(18)
-        let p = UnsafeMutableRawPointer(base + count)
-        p.storeBytes(of: UInt8(ascii: "\""), as: UInt8.self)
-        p.storeBytes(of: small.low, toByteOffset: 1, as: UInt64.self)
-        p.storeBytes(of: small.high, toByteOffset: 9, as: UInt64.self)
-        p.storeBytes(of: UInt8(ascii: "\""), toByteOffset: 1 + small.count, as: UInt8.self)
-        count += small.count + 2
+        put(UInt8(ascii: "\""))
+        words(small)
+        put(UInt8(ascii: "\""))
         return true
+    }
+
+    /// `small`'s bytes, its two words stored whole (room for 16 bytes was reserved); the bytes
+    /// past its end are written over next.
+    @inline(__always)
+    private func words(_ small: SmallASCII) {
+        let p = UnsafeMutableRawPointer(base + count)
+        p.storeBytes(of: small.low, as: UInt64.self)
+        p.storeBytes(of: small.high, toByteOffset: 8, as: UInt64.self)
+        count += small.count
     }
 
     /// `utf8` in quotes, as it is (it needs no escaping).
@@ -209,10 +216,7 @@ final class JSONLines {
     func text(_ small: SmallASCII) {
         guard !Self.needsEscaping(small) else { return text(small.string) }
         reserve(16)
-        let p = UnsafeMutableRawPointer(base + count)
-        p.storeBytes(of: small.low, as: UInt64.self)
-        p.storeBytes(of: small.high, toByteOffset: 8, as: UInt64.self)
-        count += small.count
+        words(small)
     }
 
     /// A part of the text: any string (escaped, if it needs it).
@@ -251,12 +255,7 @@ final class JSONLines {
             return false
         }
         let raw = UnsafeRawPointer(start)
-        let ones: UInt64 = 0x0101_0101_0101_0101, tops: UInt64 = 0x8080_8080_8080_8080
-        func special(_ x: UInt64) -> Bool {
-            let quote = x ^ (ones &* UInt64(UInt8(ascii: "\""))), backslash = x ^ (ones &* UInt64(UInt8(ascii: "\\")))
-            let control = (x &- ones &* 0x20) & ~x
-            return (control | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & tops != 0
-        }
+        func special(_ x: UInt64) -> Bool { specialBytes(x) != 0 }
         var i = 0
         while i + 8 < n {
             if special(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { return true }
@@ -270,17 +269,21 @@ final class JSONLines {
     /// exact up to the first special byte, and the unused bytes all come after the used ones.
     @inline(__always)
     static func needsEscaping(_ small: SmallASCII) -> Bool {
-        let ones: UInt64 = 0x0101_0101_0101_0101, tops: UInt64 = 0x8080_8080_8080_8080
-        @inline(__always) func flags(_ x: UInt64) -> UInt64 {
-            let quote = x ^ (ones &* UInt64(UInt8(ascii: "\""))), backslash = x ^ (ones &* UInt64(UInt8(ascii: "\\")))
-            let control = (x &- ones &* 0x20) & ~x
-            return (control | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & tops
-        }
         let n = UInt64(small.count)
         // The used bytes of each word: all of the first from 8 bytes on, none of the second below 9.
         let lowUsed: UInt64 = n >= 8 ? .max : (1 << (8 * n)) &- 1
         let highUsed: UInt64 = n <= 8 ? 0 : (1 << (8 * (n - 8))) &- 1
-        return flags(small.low) & lowUsed | flags(small.high) & highUsed != 0
+        return specialBytes(small.low) & lowUsed | specialBytes(small.high) & highUsed != 0
+    }
+
+    /// The top bit of each byte of `x` that is a control character, a quote or a backslash
+    /// (exact up to the first such byte; a borrow may flag bytes after it).
+    @inline(__always)
+    private static func specialBytes(_ x: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, tops: UInt64 = 0x8080_8080_8080_8080
+        let quote = x ^ (ones &* UInt64(UInt8(ascii: "\""))), backslash = x ^ (ones &* UInt64(UInt8(ascii: "\\")))
+        let control = (x &- ones &* 0x20) & ~x
+        return (control | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)) & tops
     }
 
     private func appendInteger(_ v: Int64) {

@@ -76,35 +76,44 @@ enum TraceDetail: BitwiseCopyable, Sendable {
     /// Writes the field `name` with the detail as the trace shows it (`c1 500 approved ch-1`,
     /// `accepted o1`), made of its parts where it goes.
     func write(_ name: StaticString, to out: JSONLines, texts: UnsafeBufferPointer<String>) {
-        switch self {
-        case let .note(note): return out.field(name, note)
-        case let .text(text): return text.write(name, to: out, texts: texts)
-        default: break
+        func parts(_ write: () -> Void) {
+            out.beginText(name)
+            write()
+            out.endText()
         }
-        out.beginText(name)
         switch self {
+        case let .note(note): out.field(name, note)
+        case let .text(text): text.write(name, to: out, texts: texts)
         case let .charge(customer, minorUnits, approved, text):
-            customer.writePart(to: out, texts: texts)
-            out.text(" ")
-            out.text(minorUnits)
-            out.text(approved ? " approved " : " declined ")
-            text.writePart(to: out, texts: texts)
+            parts {
+                customer.writePart(to: out, texts: texts)
+                out.text(" ")
+                out.text(minorUnits)
+                out.text(approved ? " approved " : " declined ")
+                text.writePart(to: out, texts: texts)
+            }
         case let .refund(customer, minorUnits):
-            customer.writePart(to: out, texts: texts)
-            out.text(" ")
-            out.text(minorUnits)
+            parts {
+                customer.writePart(to: out, texts: texts)
+                out.text(" ")
+                out.text(minorUnits)
+            }
         case let .accepted(order):
-            out.text("accepted ")
-            order.writePart(to: out, texts: texts)
+            parts {
+                out.text("accepted ")
+                order.writePart(to: out, texts: texts)
+            }
         case let .duplicate(order):
-            out.text("duplicate ")
-            order.writePart(to: out, texts: texts)
+            parts {
+                out.text("duplicate ")
+                order.writePart(to: out, texts: texts)
+            }
         case let .refused(code):
-            out.text("refused ")
-            code.writePart(to: out, texts: texts)
-        case .note, .text: break
+            parts {
+                out.text("refused ")
+                code.writePart(to: out, texts: texts)
+            }
         }
-        out.endText()
     }
 }
 
