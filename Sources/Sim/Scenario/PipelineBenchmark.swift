@@ -57,8 +57,10 @@ public enum PipelineBenchmark {
     }
 
     /// The second reference: `tasks` loops on one actor of the simulator's executor, each sleeping
-    /// `sleeps` times for 1 to 3 ms of virtual time, as a service's simulated network hop does:
-    /// the cost of one timer, from its scheduling to the sleeper running on its actor again.
+    /// `sleeps` times for 1 to 3 ms of virtual time, drawn in whole milliseconds as a service's
+    /// simulated network hop draws it: the cost of one timer, from its scheduling to the sleeper
+    /// running on its actor again. With `tasks` - 1 timers pending at each sleep, as many as the
+    /// pipeline holds, the timers are kept as the pipeline's are (a sorted array up to 48).
     /// Returns how many sleeps ended and the virtual time the run took.
     @discardableResult
     public static func sleeps(tasks: Int, sleeps: Int) -> (woken: Int, elapsed: Duration) {
@@ -88,7 +90,7 @@ public enum PipelineBenchmark {
 
         func loop(_ sleeps: Int) async {
             for _ in 0..<sleeps {
-                guard (try? await clock.sleep(for: random.duration(in: .milliseconds(1)...(.milliseconds(3))))) != nil else { return }
+                guard (try? await clock.sleep(forMillis: random.millis(in: 1...3))) != nil else { return }
                 woken += 1
             }
         }
