@@ -59,8 +59,8 @@ public enum PipelineBenchmark {
     /// The second reference: `tasks` loops on one actor of the simulator's executor, each sleeping
     /// `sleeps` times for 1 to 3 ms of virtual time, drawn in whole milliseconds as a service's
     /// simulated network hop draws it: the cost of one timer, from its scheduling to the sleeper
-    /// running on its actor again. With `tasks` - 1 timers pending at each sleep, as many as the
-    /// pipeline holds, the timers are kept as the pipeline's are (a sorted array up to 48).
+    /// running on its actor again. Each sleep finds `tasks` - 1 timers pending: the bench picks
+    /// `tasks` so that the timer queue holds what the pipeline's does.
     /// Returns how many sleeps ended and the virtual time the run took.
     @discardableResult
     public static func sleeps(tasks: Int, sleeps: Int) -> (woken: Int, elapsed: Duration) {
