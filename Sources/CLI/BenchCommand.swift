@@ -81,6 +81,9 @@ struct SimBench: ParsableCommand {
         let rawRatio = rawHopsPerSecond / deliveriesPerSecond
         let sleepNanos = Self.median(sleepTimes) * 1e9 / Double(sleepers * sleeps)
         let timersPerOrder = Double(report.timers) / Double(orders)
+        // The trace's writer runs beside the simulation only when a second core is free, so the
+        // figures are read against the cores the run could use.
+        let cores = usableCores()
         if format == .json {
             let object: [String: Any] = [
                 "orders": orders, "seconds": elapsed, "ordersPerSecond": ordersPerSecond.rounded(),
@@ -91,12 +94,13 @@ struct SimBench: ParsableCommand {
                 "ordersPerSecondMax": (Double(orders) / fastest).rounded(),
                 "referenceSleepNanos": sleepNanos.rounded(), "intervalMillis": interval,
                 "simulatedMillis": report.simulatedMillis, "rawActorHopsPerSecond": rawHopsPerSecond.rounded(),
-                "deliveryCostInRawActorHops": rawRatio.rounded(toPlaces: 1),
+                "deliveryCostInRawActorHops": rawRatio.rounded(toPlaces: 1), "cores": cores,
             ]
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         } else {
-            print("pipeline: \(orders) orders, \(report.events) events, \(report.deliveries) deliveries in \(String(format: "%.3f", elapsed)) s")
+            print("pipeline: \(orders) orders, \(report.events) events, \(report.deliveries) deliveries in \(String(format: "%.3f", elapsed)) s"
+                  + " on \(cores) core\(cores == 1 ? "" : "s")")
             // Whether the pipeline kept up: the last order is placed at `placed`; a backlog shows as
             // a run that goes on long after it.
             let placed = Double(interval * (orders - 1)) / 1000

@@ -40,7 +40,7 @@ struct ExploreCommand: ParsableCommand {
     @Option(help: "Shrink at most this many failing seeds (each shrink is up to 300 runs).")
     var shrink: Int = 3
 
-    @Option(help: "Seeds run at once, each world on its own thread (default: one per core). Results do not depend on it.")
+    @Option(help: "Seeds run at once, each world on its own thread (default: one per core this process may use). Results do not depend on it.")
     var jobs: Int?
 
     func validate() throws {
@@ -81,7 +81,7 @@ struct ExploreCommand: ParsableCommand {
         let started = ContinuousClock.now
         var failures: [ExploreOutcome] = []
         var done = 0, quiet = 0, injected = 0
-        let threads = jobs ?? ProcessInfo.processInfo.activeProcessorCount
+        let threads = jobs ?? usableCores()
         let (orders, mutant) = (orders, mutant)
         forEachInOrder(range, threads: threads, run: {
             Explorer.run(seed: $0, orders: orders, faults: kinds, mutant: mutant)
