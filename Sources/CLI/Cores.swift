@@ -6,20 +6,19 @@ import Foundation
 func usableCores() -> Int {
     guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }),
-          let count = cpuCount(list: line.dropFirst("Cpus_allowed_list:".count)), count > 0
+          let count = cpuCount(list: line.dropFirst("Cpus_allowed_list:".count).trimmingCharacters(in: .whitespaces)),
+          count > 0
     else { return ProcessInfo.processInfo.activeProcessorCount }
     return count
 }
 
 /// The number of CPUs in a Linux CPU list such as `0-3,8,10-11`; nil if it is not one.
-func cpuCount(list: Substring) -> Int? {
+private func cpuCount(list: String) -> Int? {
     var count = 0
     for part in list.split(separator: ",") {
-        let bounds = part.split(separator: "-", omittingEmptySubsequences: false)
-            .map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        let bounds = part.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
         switch bounds.count {
-        case 1:
-            guard bounds[0] != nil else { return nil }
+        case 1 where bounds[0] != nil:
             count += 1
         case 2:
             guard let low = bounds[0], let high = bounds[1], low <= high else { return nil }
