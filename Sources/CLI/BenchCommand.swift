@@ -32,7 +32,7 @@ struct SimBench: ParsableCommand {
     var runs: Int = 3
 
     func validate() throws {
-        guard (1...5_000_000).contains(orders) else { throw ValidationError("--orders must be between 1 and 5000000") }
+        guard (1...5_000_000).contains(orders) else { throw ValidationError("--orders must be between 1 and 5000000 (got \(orders))") }
         guard (1...100).contains(runs) else { throw ValidationError("--runs must be between 1 and 100 (got \(runs))") }
         guard (1...60_000).contains(interval) else { throw ValidationError("--interval must be between 1 and 60000 milliseconds (got \(interval))") }
     }
@@ -52,7 +52,7 @@ struct SimBench: ParsableCommand {
             let run = ScenarioRunner.run(workload, leaving: Teardown.free)
             times.append(seconds(since: started))
             guard run.passed else {
-                throw ValidationError("the benchmark run failed its checks: \(run.failures.prefix(3))")
+                throw CommandFailure(message: "the benchmark run failed its checks: \(run.failures.prefix(3))")
             }
             report = run
             // The references are timed alone, not while the run's world is freed: on one core,
@@ -64,10 +64,10 @@ struct SimBench: ParsableCommand {
             let rawStarted = ContinuousClock.now
             let rawTotal = Self.waiting { await PipelineBenchmark.rawPingPong(hops: hops) }
             rawTimes.append(seconds(since: rawStarted))
-            guard rawTotal > 0 else { throw ValidationError("the raw actor reference did no round trips") }
+            guard rawTotal > 0 else { throw CommandFailure(message: "the raw actor reference did no round trips") }
             let sleepStarted = ContinuousClock.now
             let (woken, _) = PipelineBenchmark.sleeps(tasks: sleepers, sleeps: sleeps)
-            guard woken == sleepers * sleeps else { throw ValidationError("the sleep reference woke \(woken) of \(sleepers * sleeps) sleeps") }
+            guard woken == sleepers * sleeps else { throw CommandFailure(message: "the sleep reference woke \(woken) of \(sleepers * sleeps) sleeps") }
             sleepTimes.append(seconds(since: sleepStarted))
         }
         guard let report else { return }

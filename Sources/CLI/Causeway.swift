@@ -23,6 +23,9 @@ struct Causeway: AsyncParsableCommand {
         } catch let input as InputError {
             FileHandle.standardError.write(Data("error: \(input.message)\n".utf8))
             Foundation.exit(2)
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data("error: \(failure.message)\n".utf8))
+            Foundation.exit(1)
         } catch {
             let code = exitCode(for: error)
             if code == .success {
@@ -38,6 +41,23 @@ struct Causeway: AsyncParsableCommand {
 /// Bad input that is not about the command line itself (a scenario that does not parse, a file
 /// that cannot be read): reported alone, without the usage text, with exit status 2.
 struct InputError: Error {
+    var message: String
+}
+
+/// What went wrong with a file, as the system says it ("Not a directory"), where Foundation's own
+/// text is a generic one ("The operation could not be completed").
+func fileErrorText(_ error: any Error) -> String {
+    let ns = error as NSError
+    for candidate in [ns, (ns.userInfo[NSUnderlyingErrorKey] as? any Error).map { $0 as NSError }].compactMap({ $0 })
+    where candidate.domain == NSPOSIXErrorDomain {
+        return String(cString: strerror(Int32(candidate.code)))
+    }
+    return error.localizedDescription
+}
+
+/// A check the command makes failed while it ran (the input was fine): reported alone, without
+/// the usage text, with exit status 1.
+struct CommandFailure: Error {
     var message: String
 }
 

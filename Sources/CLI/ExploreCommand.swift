@@ -49,6 +49,10 @@ struct ExploreCommand: ParsableCommand {
         if let seedRange { _ = try Self.range(seedRange) }
         if let jobs, !(1...256).contains(jobs) { throw ValidationError("--jobs must be between 1 and 256 (got \(jobs))") }
         do { _ = try Explorer.faults(faults) } catch { throw ValidationError(error.message) }
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw ValidationError("--out '\(out)' is a file; shrunk scenarios are written to a directory")
+        }
     }
 
     /// The most seeds one run takes (a billion: weeks of work on one machine).
@@ -103,19 +107,25 @@ struct ExploreCommand: ParsableCommand {
         let perMinute = Double(done) / max(elapsed, 1e-9) * 60
 
         var shrunk: [UInt64: String] = [:]
+        // A file that cannot be written costs the shrunk scenarios, not the run's findings: the
+        // failing seeds and the summary are still reported.
         if !failures.isEmpty, shrink > 0 {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            for failure in failures.prefix(shrink) {
-                let small = Shrinker.shrink(failure.scenario, mutant: mutant)
-                let path = (out as NSString).appendingPathComponent("seed-\(failure.seed)-\(failure.checker!).scenario")
-                var file = small
-                file.file = path
-                try Data(file.text.utf8).write(to: URL(fileURLWithPath: path))
-                shrunk[failure.seed] = path
-                if format == .text {
-                    print("shrunk seed \(failure.seed): \(failure.scenario.actions.count) actions -> \(small.actions.count), written to \(path)")
-                    print("  run it: causeway run \(path)" + (mutant.map { " --mutant \($0.rawValue)" } ?? ""))
+            do {
+                try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+                for failure in failures.prefix(shrink) {
+                    let small = Shrinker.shrink(failure.scenario, mutant: mutant)
+                    let path = (out as NSString).appendingPathComponent("seed-\(failure.seed)-\(failure.checker!).scenario")
+                    var file = small
+                    file.file = path
+                    try Data(file.text.utf8).write(to: URL(fileURLWithPath: path))
+                    shrunk[failure.seed] = path
+                    if format == .text {
+                        print("shrunk seed \(failure.seed): \(failure.scenario.actions.count) actions -> \(small.actions.count), written to \(path)")
+                        print("  run it: causeway run \(path)" + (mutant.map { " --mutant \($0.rawValue)" } ?? ""))
+                    }
                 }
+            } catch {
+                FileHandle.standardError.write(Data("error: cannot write shrunk scenarios to '\(out)': \(fileErrorText(error))\n".utf8))
             }
         }
         if format == .json {

@@ -28,9 +28,9 @@ struct GRPCBench: AsyncParsableCommand {
     var format: OutputFormat = .text
 
     func validate() throws {
-        guard (1...10_000_000).contains(calls) else { throw ValidationError("--calls must be between 1 and 10000000") }
-        guard (1...1_000).contains(batch) else { throw ValidationError("--batch must be between 1 and 1000") }
-        guard (1...1_024).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 1024") }
+        guard (1...10_000_000).contains(calls) else { throw ValidationError("--calls must be between 1 and 10000000 (got \(calls))") }
+        guard (1...1_000).contains(batch) else { throw ValidationError("--batch must be between 1 and 1000 (got \(batch))") }
+        guard (1...1_024).contains(concurrency) else { throw ValidationError("--concurrency must be between 1 and 1024 (got \(concurrency))") }
     }
 
     struct Result {
@@ -63,7 +63,7 @@ struct GRPCBench: AsyncParsableCommand {
         let server = EventStoreServer(store: store, host: "127.0.0.1", port: 0, logger: logger)
         let results = try await withThrowingTaskGroup { group in
             group.addTask { try await server.run() }
-            guard let port = try await server.boundPort() else { throw ValidationError("the bench server did not bind") }
+            guard let port = try await server.boundPort() else { throw CommandFailure(message: "the bench server did not bind") }
             let client = try GRPCEventStore(host: "127.0.0.1", port: port)
             group.addTask { try await client.run() }
             defer {

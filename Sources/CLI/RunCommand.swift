@@ -27,30 +27,42 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Run with a deliberately broken service (for replaying `explore --mutant` findings).")
     var mutant: Mutant?
 
-    func run() throws {
+    func validate() throws {
         let files = try ScenarioFiles.expand(paths)
         if trace != nil, files.count != 1 {
             throw ValidationError("--trace needs exactly one scenario file (got \(files.count))")
         }
+    }
+
+    func run() throws {
         var scenarios: [Scenario] = []
-        for file in files {
+        for file in try ScenarioFiles.expand(paths) {
             scenarios.append(try ScenarioFiles.load(file))
         }
+        // Found unwritable before the run, not after it.
+        if let trace { try Self.write(Data(), toTrace: trace) }
         var allPassed = true
         for scenario in scenarios {
             let started = ContinuousClock.now
             let report = ScenarioRunner.run(
                 scenario, seed: seed, trace: trace != nil ? TraceMode.keep : .hash, mutant: mutant, leaving: Teardown.free)
             let wall = started.duration(to: .now)
-            if let trace {
-                do { try Data(report.trace).write(to: URL(fileURLWithPath: trace)) } catch {
-                    throw ValidationError("cannot write the trace to '\(trace)': \(error.localizedDescription)")
-                }
-            }
+            if let trace { try Self.write(Data(report.trace), toTrace: trace) }
             allPassed = allPassed && report.passed
             print(format == .json ? ReportFormat.json(report, wall: wall) : ReportFormat.text(report, wall: wall))
         }
         if !allPassed { throw ExitCode.failure }
+    }
+
+    private static func write(_ data: Data, toTrace path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        var isDirectory: ObjCBool = false
+        if !directory.isEmpty, !(FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) {
+            throw InputError(message: "cannot write the trace to '\(path)': no directory '\(directory)'")
+        }
+        do { try data.write(to: URL(fileURLWithPath: path)) } catch {
+            throw InputError(message: "cannot write the trace to '\(path)': \(fileErrorText(error))")
+        }
     }
 }
 
