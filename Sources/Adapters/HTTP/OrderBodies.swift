@@ -38,11 +38,13 @@ struct PlaceOrderBody: Decodable {
         do {
             return try JSONDecoder().decode(PlaceOrderBody.self, from: Data(bytes))
         } catch let error as DecodingError {
-            // The decoder calls a number beyond 64 bits invalid JSON; say which field it was.
+            // The decoder calls a number beyond 64 bits, or one with a fraction, invalid JSON; say
+            // which field it was.
             if case .dataCorrupted(let context) = error, context.codingPath.isEmpty,
-                let tree = try? JSONSerialization.jsonObject(with: Data(bytes)), let field = outOfRange(tree, at: "")
+                let tree = try? JSONSerialization.jsonObject(with: Data(bytes), options: .fragmentsAllowed)
             {
-                throw .invalid("field '\(field)' is out of range (integers are 64-bit minor units)")
+                if let (field, problem) = badNumber(tree, at: "") { throw .invalid("field '\(field)' \(problem)") }
+                throw .invalid("the body does not match the order schema")
             }
             throw .invalid(describe(error))
         } catch {
@@ -50,19 +52,22 @@ struct PlaceOrderBody: Decodable {
         }
     }
 
-    /// The path of the first number in `tree` that is not a 64-bit integer.
-    static func outOfRange(_ tree: Any, at path: String) -> String? {
+    /// The first number in `tree` that is not a 64-bit integer: its path, and what is wrong with it.
+    static func badNumber(_ tree: Any, at path: String) -> (field: String, problem: String)? {
         if let object = tree as? [String: Any] {
             for key in object.keys.sorted() {
-                if let found = outOfRange(object[key]!, at: path.isEmpty ? key : "\(path).\(key)") { return found }
+                if let found = badNumber(object[key]!, at: path.isEmpty ? key : "\(path).\(key)") { return found }
             }
         } else if let array = tree as? [Any] {
             for (i, element) in array.enumerated() {
-                if let found = outOfRange(element, at: "\(path)[\(i)]") { return found }
+                if let found = badNumber(element, at: "\(path)[\(i)]") { return found }
             }
         } else if let number = tree as? NSNumber, !(tree is Bool) {
             let value = number.doubleValue
-            if value >= 9.223372036854775807e18 || value < -9.223372036854775808e18 { return path }
+            if value >= 9.223372036854775807e18 || value < -9.223372036854775808e18 {
+                return (path, "is out of range (integers are 64-bit minor units)")
+            }
+            if value.rounded(.towardZero) != value { return (path, "must be an integer (got \(number))") }
         }
         return nil
     }
@@ -80,6 +85,9 @@ struct PlaceOrderBody: Decodable {
         case .keyNotFound(let key, let context):
             let field = path(context.codingPath + [key])
             return "missing field '\(field)'"
+        case .typeMismatch(_, let context) where context.codingPath.isEmpty,
+            .valueNotFound(_, let context) where context.codingPath.isEmpty:
+            return "the body must be a JSON object"
         case .typeMismatch(let type, let context):
             return "field '\(path(context.codingPath))' must be \(expected(type))"
         case .valueNotFound(let type, let context):
