@@ -149,7 +149,8 @@ struct ExploreCommand: ParsableCommand {
             print(String(decoding: data, as: UTF8.self))
         } else {
             print("\(done) seeds, \(failures.count) failing, \(Int(perMinute)) seeds/min (\(String(format: "%.1f", elapsed)) s, \(orders) orders each, faults: \(faults))")
-            print("  \(quiet) runs went quiet (liveness checked), \(injected) faults injected")
+            print("  \(quiet) runs went quiet (liveness checked), \(injected) faults injected"
+                + (quiet < done ? "; \(done - quiet) stopped before going quiet, their liveness unchecked" : ""))
         }
         if !failures.isEmpty { throw ExitCode.failure }
     }

@@ -14,7 +14,10 @@ public enum WorkloadGenerator {
         s.partitions = 1 + Int(r.below(6))
         s.paymentTimeout = .milliseconds(3000 + Int64(r.below(5000)))
         s.sessionTimeout = .milliseconds(300 + Int64(r.below(1200)))
-        s.stopAfter = .seconds(120)
+        // Long enough for the run to go quiet, so liveness is checked. 10,000 orders take 150 to
+        // 200 s of virtual time to drain (shipping works through a partition one order at a
+        // time); 40 ms an order leaves twice that. Up to 3,000 orders the two minutes stand.
+        s.stopAfter = max(.seconds(120), .milliseconds(40 * Int64(orders)))
         let customers = (1...(3 + Int(r.below(4)))).map { CustomerID(unchecked: "c\($0)") }
         s.customers = customers.map { ($0, 500 * Int64(2 + r.below(40))) }
         let skus = (1...(2 + Int(r.below(3)))).map { SKU(unchecked: "s\($0)") }
