@@ -60,7 +60,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let grpc { _ = try Self.address(grpc, flag: "--grpc") }
         _ = try Self.address(eventstore, flag: "--eventstore")
         if let instance, let problem = IdentifierRules.problem(in: instance) {
-            throw ValidationError("--instance '\(instance)' \(problem)")
+            throw ValidationError("--instance '\(IdentifierRules.shown(instance))' \(problem)")
         }
         switch service {
         case .all:

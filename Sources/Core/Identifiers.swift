@@ -19,6 +19,14 @@ public enum IdentifierRules {
         return nil
     }
 
+    /// `text` as an error message quotes it: whole up to 64 characters, or its start and its
+    /// length, so a value pasted by mistake does not fill the screen.
+    public static func shown(_ text: String) -> String {
+        let limit = 64
+        guard text.count > limit else { return text }
+        return "\(text.prefix(limit))… (\(text.count) characters)"
+    }
+
     static func isAllowed(_ b: UInt8) -> Bool {
         (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
             || b == UInt8(ascii: ".") || b == UInt8(ascii: "_") || b == UInt8(ascii: "-")
@@ -118,7 +126,7 @@ extension ValidatedID {
     /// Validates `raw`, throwing an `invalidArgument` error that names the kind and the problem.
     public init(_ raw: String) throws(CausewayError) {
         if let problem = IdentifierRules.problem(in: raw) {
-            throw CausewayError(.invalidArgument, "\(Self.kind) '\(raw)' \(problem)")
+            throw CausewayError(.invalidArgument, "\(Self.kind) '\(IdentifierRules.shown(raw))' \(problem)")
         }
         self.init(unchecked: raw)
     }

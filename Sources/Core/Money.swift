@@ -13,7 +13,7 @@ public struct Currency: Hashable, Sendable, Codable, CustomStringConvertible {
     public init(_ code: String) throws(CausewayError) {
         guard Currency.known[code] != nil else {
             let list = Currency.known.keys.sorted().joined(separator: ", ")
-            throw CausewayError(.invalidArgument, "unknown currency '\(code)'; known: \(list)")
+            throw CausewayError(.invalidArgument, "unknown currency '\(IdentifierRules.shown(code))'; known: \(list)")
         }
         self.code = code
     }

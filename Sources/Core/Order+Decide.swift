@@ -35,7 +35,7 @@ public enum OrderDecider {
             throw CausewayError(.invalidArgument, "an order has at most \(OrderLimits.maxLines) items (got \(command.lines.count))")
         }
         if let key = command.clientKey, let problem = IdentifierRules.problem(in: key) {
-            throw CausewayError(.invalidArgument, "idempotency key '\(key)' \(problem)")
+            throw CausewayError(.invalidArgument, "idempotency key '\(IdentifierRules.shown(key))' \(problem)")
         }
         var total: Int64 = 0
         for (index, line) in command.lines.enumerated() {

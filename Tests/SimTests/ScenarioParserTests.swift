@@ -61,6 +61,11 @@ import Testing
         ("scenario x\ncurrency ABC", "t.scenario:2:10: unknown currency 'ABC'"),
         ("scenario x\nat 0ms place o1 a w*1@1\nat 0ms place o1 a w*1@1", "t.scenario:3:14: order name 'o1' is already used"),
         ("scenario x\nexpect count order-teleported 1", "t.scenario:2:14: expected an event type"),
+        // A word pasted by mistake is quoted by its start and its length, not whole.
+        ("scenario x\ncustomer a balance 5 " + String(repeating: "z", count: 10_000),
+         "t.scenario:2:22: expected the end of the line, found '" + String(repeating: "z", count: 64) + "… (10000 characters)'"),
+        ("scenario x\ncustomer " + String(repeating: "a", count: 100) + " balance 5",
+         "t.scenario:2:10: customer id '" + String(repeating: "a", count: 64) + "… (100 characters)' must be at most 64 characters"),
     ])
     func errorsSayWhereAndWhat(source: String, expected: String) throws {
         let e = try #require(error(source))

@@ -82,7 +82,7 @@ public struct OrdersAPI<Store: EventStore, Views: ReadModelStore>: Sendable {
             var key: String?
             if let header = request.headers[HTTPField.Name("Idempotency-Key")!] {
                 if let problem = IdentifierRules.problem(in: header) {
-                    throw BadRequest.invalid("Idempotency-Key header '\(header)' \(problem)")
+                    throw BadRequest.invalid("Idempotency-Key header '\(IdentifierRules.shown(header))' \(problem)")
                 }
                 key = header
             }

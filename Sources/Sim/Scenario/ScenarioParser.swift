@@ -13,6 +13,8 @@ public struct ScenarioParser {
     struct Token {
         var text: String
         var column: Int
+        /// The text as an error quotes it (a very long word is cut).
+        var shown: String { IdentifierRules.shown(text) }
     }
 
     let file: String
@@ -95,7 +97,7 @@ public struct ScenarioParser {
             let text = w.remainingText
             scenario.expectations.append(Expectation(kind: try expectation(&w), location: location, text: text))
         default:
-            throw w.error(at: keyword, "expected a statement (scenario, seed, partitions, payment-timeout, session-timeout, stop-after, currency, customer, stock, at, expect), found '\(keyword.text)'")
+            throw w.error(at: keyword, "expected a statement (scenario, seed, partitions, payment-timeout, session-timeout, stop-after, currency, customer, stock, at, expect), found '\(keyword.shown)'")
         }
     }
 
@@ -106,10 +108,10 @@ public struct ScenarioParser {
             let aliasToken = try w.next("an order name")
             let alias = aliasToken.text
             if let problem = IdentifierRules.problem(in: alias) {
-                throw w.error(at: aliasToken, "order name '\(alias)' \(problem)")
+                throw w.error(at: aliasToken, "order name '\(aliasToken.shown)' \(problem)")
             }
             guard aliases.insert(alias).inserted else {
-                throw w.error(at: aliasToken, "order name '\(alias)' is already used; give each placement its own name (use key=… and 'expect same-order' for retries)")
+                throw w.error(at: aliasToken, "order name '\(aliasToken.shown)' is already used; give each placement its own name (use key=… and 'expect same-order' for retries)")
             }
             let customer: CustomerID = try w.id()
             var lines: [OrderLine] = []
@@ -143,7 +145,7 @@ public struct ScenarioParser {
                 return try lasting(.crashBeforeCommit(service), &w)
             case nil: return .crash(service)
             case let other?:
-                throw w.error(at: w.peek(), "expected 'before-reply', 'before-commit' or the end of the line, found '\(other)'")
+                throw w.error(at: w.peek(), "expected 'before-reply', 'before-commit' or the end of the line, found '\(IdentifierRules.shown(other))'")
             }
         case "bus", "network", "store", "clock":
             return try faultAction(verb, &w)
@@ -158,14 +160,14 @@ public struct ScenarioParser {
             case "timeout": return .provider(.timeout)
             case "fail-after-charge": return try lasting(.providerFailAfterCharge(try w.probability()), &w)
             default:
-                throw w.error(at: what, "expected a provider behaviour (normal, decline <customer>, decline-all, latency <duration>, timeout, fail-after-charge <probability>), found '\(what.text)'")
+                throw w.error(at: what, "expected a provider behaviour (normal, decline <customer>, decline-all, latency <duration>, timeout, fail-after-charge <probability>), found '\(what.shown)'")
             }
         case "warehouse":
             try w.keyword("stock")
             let sku: SKU = try w.id()
             return .warehouseStock(sku, try w.integer("a quantity", in: 0...Int64.max))
         default:
-            throw w.error(at: verb, "expected an action (place, crash, restart, provider, warehouse, bus, network, store, clock), found '\(verb.text)'")
+            throw w.error(at: verb, "expected an action (place, crash, restart, provider, warehouse, bus, network, store, clock), found '\(verb.shown)'")
         }
     }
 
@@ -184,14 +186,14 @@ public struct ScenarioParser {
                 let groups = ["orders-saga", "payments", "shipping", "orderquery"]
                 let group = try w.next("a consumer group (\(groups.joined(separator: ", ")))")
                 guard groups.contains(group.text) else {
-                    throw w.error(at: group, "expected a consumer group (\(groups.joined(separator: ", "))), found '\(group.text)'")
+                    throw w.error(at: group, "expected a consumer group (\(groups.joined(separator: ", "))), found '\(group.shown)'")
                 }
                 return .fault(.busRebalance(group: group.text), for: nil)
             case "slow":
                 let service = try w.service()
                 return try lasting(.busSlow(service, try w.duration()), &w)
             default:
-                throw w.error(at: what, "expected a bus fault (drop, duplicate, delay, reorder, outage, rebalance, slow), found '\(what.text)'")
+                throw w.error(at: what, "expected a bus fault (drop, duplicate, delay, reorder, outage, rebalance, slow), found '\(what.shown)'")
             }
         case "network":
             let what = try w.next("a network fault (partition, latency, lose-requests, lose-replies)")
@@ -201,7 +203,7 @@ public struct ScenarioParser {
             case "lose-requests": return try lasting(.networkLoseRequests(try w.probability()), &w)
             case "lose-replies": return try lasting(.networkLoseReplies(try w.probability()), &w)
             default:
-                throw w.error(at: what, "expected a network fault (partition, latency, lose-requests, lose-replies), found '\(what.text)'")
+                throw w.error(at: what, "expected a network fault (partition, latency, lose-requests, lose-replies), found '\(what.shown)'")
             }
         case "store":
             let what = try w.next("a store fault (fail-writes, timeout-writes, fail-reads)")
@@ -210,7 +212,7 @@ public struct ScenarioParser {
             case "timeout-writes": return try lasting(.storeTimeoutWrites(try w.probability()), &w)
             case "fail-reads": return try lasting(.storeFailReads(try w.probability()), &w)
             default:
-                throw w.error(at: what, "expected a store fault (fail-writes, timeout-writes, fail-reads), found '\(what.text)'")
+                throw w.error(at: what, "expected a store fault (fail-writes, timeout-writes, fail-reads), found '\(what.shown)'")
             }
         default:
             let service = try w.service()
@@ -230,7 +232,7 @@ public struct ScenarioParser {
         let parts = token.text.split(separator: "@", omittingEmptySubsequences: false)
         let left = parts.first.map { $0.split(separator: "*", omittingEmptySubsequences: false) } ?? []
         guard parts.count == 2, left.count == 2, let quantity = Int64(left[1]), let price = Int64(parts[1]) else {
-            throw w.error(at: token, "expected an item like 'widget*2@1500' (sku*quantity@unit-price in minor units), found '\(token.text)'")
+            throw w.error(at: token, "expected an item like 'widget*2@1500' (sku*quantity@unit-price in minor units), found '\(token.shown)'")
         }
         do {
             return OrderLine(sku: try SKU(String(left[0])), quantity: quantity, unitPrice: price)
@@ -295,20 +297,20 @@ public struct ScenarioParser {
                 switch token.text {
                 case "customer": customer = try w.id()
                 case "status": status = try w.status()
-                default: throw w.error(at: token, "expected 'customer', 'status' or 'count', found '\(token.text)'")
+                default: throw w.error(at: token, "expected 'customer', 'status' or 'count', found '\(token.shown)'")
                 }
             }
             try w.keyword("count")
             return .query(customer: customer, status: status, count: Int(try w.integer("a count", in: 0...500)))
         default:
-            throw w.error(at: what, "expected an expectation (order, balance, stock, view, no, count, orders, same-order, charges, query), found '\(what.text)'")
+            throw w.error(at: what, "expected an expectation (order, balance, stock, view, no, count, orders, same-order, charges, query), found '\(what.shown)'")
         }
     }
 
     private func alias(_ w: inout Words) throws(ScenarioError) -> String {
         let token = try w.next("an order name")
         guard aliases.contains(token.text) else {
-            throw w.error(at: token, "unknown order name '\(token.text)'; orders are named by an earlier 'at … place <name> …' line")
+            throw w.error(at: token, "unknown order name '\(token.shown)'; orders are named by an earlier 'at … place <name> …' line")
         }
         return token.text
     }
@@ -352,16 +354,16 @@ struct Words {
 
     mutating func keyword(_ word: String) throws(ScenarioError) {
         let token = try next("'\(word)'")
-        guard token.text == word else { throw error(at: token, "expected '\(word)', found '\(token.text)'") }
+        guard token.text == word else { throw error(at: token, "expected '\(word)', found '\(token.shown)'") }
     }
 
     func end() throws(ScenarioError) {
-        if let extra = peek() { throw error(at: extra, "expected the end of the line, found '\(extra.text)'") }
+        if let extra = peek() { throw error(at: extra, "expected the end of the line, found '\(extra.shown)'") }
     }
 
     mutating func integer(_ expected: String, in range: ClosedRange<Int64>) throws(ScenarioError) -> Int64 {
         let token = try next(expected)
-        guard let value = Int64(token.text) else { throw error(at: token, "expected \(expected), found '\(token.text)'") }
+        guard let value = Int64(token.text) else { throw error(at: token, "expected \(expected), found '\(token.shown)'") }
         guard range.contains(value) else {
             throw error(at: token, "expected \(expected) from \(range.lowerBound) to \(range.upperBound), found \(value)")
         }
@@ -370,7 +372,7 @@ struct Words {
 
     mutating func unsigned(_ expected: String) throws(ScenarioError) -> UInt64 {
         let token = try next(expected)
-        guard let value = UInt64(token.text) else { throw error(at: token, "expected \(expected), found '\(token.text)'") }
+        guard let value = UInt64(token.text) else { throw error(at: token, "expected \(expected), found '\(token.shown)'") }
         return value
     }
 
@@ -378,7 +380,7 @@ struct Words {
     mutating func duration() throws(ScenarioError) -> Duration {
         let token = try next("a duration like 250ms, 2s or 1m")
         if let d = Words.parseDuration(token.text) { return d }
-        throw error(at: token, "expected a duration like 250ms, 2s or 1m, found '\(token.text)'")
+        throw error(at: token, "expected a duration like 250ms, 2s or 1m, found '\(token.shown)'")
     }
 
     /// A duration with a sign, `+2s` or `-500ms`.
@@ -387,14 +389,14 @@ struct Words {
         if let sign = token.text.first, sign == "+" || sign == "-", let d = Words.parseDuration(String(token.text.dropFirst())) {
             return sign == "-" ? .zero - d : d
         }
-        throw error(at: token, "expected a signed duration like +2s or -500ms, found '\(token.text)'")
+        throw error(at: token, "expected a signed duration like +2s or -500ms, found '\(token.shown)'")
     }
 
     /// A probability from 0 to 1, like 0.25.
     mutating func probability() throws(ScenarioError) -> Double {
         let token = try next("a probability from 0 to 1 (like 0.25)")
         guard let p = Double(token.text), p >= 0, p <= 1, token.text.allSatisfy({ $0.isNumber || $0 == "." }) else {
-            throw error(at: token, "expected a probability from 0 to 1 (like 0.25), found '\(token.text)'")
+            throw error(at: token, "expected a probability from 0 to 1 (like 0.25), found '\(token.shown)'")
         }
         return p
     }
@@ -421,7 +423,7 @@ struct Words {
         let names = ServiceName.allCases.map(\.rawValue).joined(separator: ", ")
         let token = try next("a service (\(names))")
         guard let name = ServiceName(rawValue: token.text) else {
-            throw error(at: token, "expected a service (\(names)), found '\(token.text)'")
+            throw error(at: token, "expected a service (\(names)), found '\(token.shown)'")
         }
         return name
     }
@@ -430,7 +432,7 @@ struct Words {
         let names = OrderStatus.allCases.map(\.rawValue).joined(separator: ", ")
         let token = try next("an order status (\(names))")
         guard let status = OrderStatus(rawValue: token.text) else {
-            throw error(at: token, "expected an order status (\(names)), found '\(token.text)'")
+            throw error(at: token, "expected an order status (\(names)), found '\(token.shown)'")
         }
         return status
     }
@@ -439,7 +441,7 @@ struct Words {
         let names = EventType.allCases.map(\.rawValue).joined(separator: ", ")
         let token = try next("an event type (\(names))")
         guard let type = EventType(rawValue: token.text) else {
-            throw error(at: token, "expected an event type (\(names)), found '\(token.text)'")
+            throw error(at: token, "expected an event type (\(names)), found '\(token.shown)'")
         }
         return type
     }
