@@ -13,18 +13,24 @@ public enum IdentifierRules {
         if bytes.count > maxLength { return "must be at most \(maxLength) characters (got \(bytes.count))" }
         if bytes[0] == UInt8(ascii: ".") || bytes[0] == UInt8(ascii: "-") { return "must not start with '.' or '-'" }
         for (index, byte) in bytes.enumerated() where !isAllowed(byte) {
-            let shown = byte < 0x80 ? String(UnicodeScalar(byte)) : "non-ASCII byte"
+            let shown = byte < 0x80 ? visible(UnicodeScalar(byte)) : "non-ASCII byte"
             return "has '\(shown)' at position \(index + 1); allowed: A-Z a-z 0-9 . _ -"
         }
         return nil
     }
 
     /// `text` as an error message quotes it: whole up to 64 characters, or its start and its
-    /// length, so a value pasted by mistake does not fill the screen.
+    /// length, so a value pasted by mistake does not fill the screen; control characters are
+    /// written as escapes (`\u{0}`), which a terminal would not show.
     public static func shown(_ text: String) -> String {
         let limit = 64
-        guard text.count > limit else { return text }
-        return "\(text.prefix(limit))… (\(text.count) characters)"
+        let head = text.count > limit ? text.prefix(limit) : Substring(text)
+        let escaped = head.unicodeScalars.map(visible).joined()
+        return text.count > limit ? "\(escaped)… (\(text.count) characters)" : escaped
+    }
+
+    private static func visible(_ scalar: Unicode.Scalar) -> String {
+        scalar.value < 0x20 || scalar.value == 0x7F ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
     }
 
     static func isAllowed(_ b: UInt8) -> Bool {

@@ -64,6 +64,8 @@ import Testing
         // A word pasted by mistake is quoted by its start and its length, not whole.
         ("scenario x\ncustomer a balance 5 " + String(repeating: "z", count: 10_000),
          "t.scenario:2:22: expected the end of the line, found '" + String(repeating: "z", count: 64) + "… (10000 characters)'"),
+        ("scenario x\ncustomer a\u{0}b balance 5", #"t.scenario:2:10: customer id 'a\u{0}b' has '\u{0}' at position 2"#),
+        ("scenario x\n\u{7}beep", #"t.scenario:2:1: expected a statement (scenario, seed, partitions, payment-timeout, session-timeout, stop-after, currency, customer, stock, at, expect), found '\u{7}beep'"#),
         ("scenario x\ncustomer " + String(repeating: "a", count: 100) + " balance 5",
          "t.scenario:2:10: customer id '" + String(repeating: "a", count: 64) + "… (100 characters)' must be at most 64 characters"),
     ])
