@@ -55,6 +55,12 @@ func fileErrorText(_ error: any Error) -> String {
     return error.localizedDescription
 }
 
+/// Whether `path` is a directory; nil when nothing is there.
+func isDirectory(_ path: String) -> Bool? {
+    var directory: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &directory) ? directory.boolValue : nil
+}
+
 /// A check the command makes failed while it ran (the input was fine): reported alone, without
 /// the usage text, with exit status 1.
 struct CommandFailure: Error {

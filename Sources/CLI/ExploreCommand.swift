@@ -49,8 +49,7 @@ struct ExploreCommand: ParsableCommand {
         if let seedRange { _ = try Self.range(seedRange) }
         if let jobs, !(1...256).contains(jobs) { throw ValidationError("--jobs must be between 1 and 256 (got \(jobs))") }
         do { _ = try Explorer.faults(faults) } catch { throw ValidationError(error.message) }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
+        if isDirectory(out) == false {
             throw ValidationError("--out '\(out)' is a file; shrunk scenarios are written to a directory")
         }
     }

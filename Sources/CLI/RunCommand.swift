@@ -56,8 +56,7 @@ struct RunCommand: ParsableCommand {
 
     private static func write(_ data: Data, toTrace path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
-        var isDirectory: ObjCBool = false
-        if !directory.isEmpty, !(FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) && isDirectory.boolValue) {
+        if !directory.isEmpty, isDirectory(directory) != true {
             throw InputError(message: "cannot write the trace to '\(path)': no directory '\(directory)'")
         }
         do { try data.write(to: URL(fileURLWithPath: path)) } catch {
@@ -70,14 +69,12 @@ struct RunCommand: ParsableCommand {
 enum ScenarioFiles {
     static func expand(_ paths: [String]) throws -> [String] {
         var files: [String] = []
-        let fm = FileManager.default
         for path in paths {
-            var isDirectory: ObjCBool = false
-            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            guard let directory = isDirectory(path) else {
                 throw ValidationError("no such file or directory: '\(path)'")
             }
-            if isDirectory.boolValue {
-                let entries = try fm.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".scenario") }.sorted()
+            if directory {
+                let entries = try FileManager.default.contentsOfDirectory(atPath: path).filter { $0.hasSuffix(".scenario") }.sorted()
                 if entries.isEmpty { throw ValidationError("no *.scenario files in '\(path)'") }
                 files += entries.map { (path as NSString).appendingPathComponent($0) }
             } else {

@@ -59,8 +59,8 @@ struct ServeCommand: AsyncParsableCommand {
         _ = try Self.address(http, flag: "--http")
         if let grpc { _ = try Self.address(grpc, flag: "--grpc") }
         _ = try Self.address(eventstore, flag: "--eventstore")
-        if let instance, let problem = IdentifierRules.problem(in: instance) {
-            throw ValidationError("--instance '\(IdentifierRules.shown(instance))' \(problem)")
+        if let instance, let problem = IdentifierRules.problem(in: instance, named: "--instance") {
+            throw ValidationError(problem)
         }
         switch service {
         case .all:

@@ -19,6 +19,11 @@ public enum IdentifierRules {
         return nil
     }
 
+    /// The first problem of `raw` as an id, as a whole sentence that names it: `name 'raw' problem`.
+    public static func problem(in raw: String, named name: String) -> String? {
+        problem(in: raw).map { "\(name) '\(shown(raw))' \($0)" }
+    }
+
     /// `text` as an error message quotes it: whole up to 64 characters, or its start and its
     /// length, so a value pasted by mistake does not fill the screen; control characters are
     /// written as escapes (`\u{0}`), which a terminal would not show.
@@ -131,8 +136,8 @@ public protocol ValidatedID: Hashable, Comparable, Sendable, CustomStringConvert
 extension ValidatedID {
     /// Validates `raw`, throwing an `invalidArgument` error that names the kind and the problem.
     public init(_ raw: String) throws(CausewayError) {
-        if let problem = IdentifierRules.problem(in: raw) {
-            throw CausewayError(.invalidArgument, "\(Self.kind) '\(IdentifierRules.shown(raw))' \(problem)")
+        if let problem = IdentifierRules.problem(in: raw, named: Self.kind) {
+            throw CausewayError(.invalidArgument, problem)
         }
         self.init(unchecked: raw)
     }

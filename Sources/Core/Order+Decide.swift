@@ -34,8 +34,8 @@ public enum OrderDecider {
         if command.lines.count > OrderLimits.maxLines {
             throw CausewayError(.invalidArgument, "an order has at most \(OrderLimits.maxLines) items (got \(command.lines.count))")
         }
-        if let key = command.clientKey, let problem = IdentifierRules.problem(in: key) {
-            throw CausewayError(.invalidArgument, "idempotency key '\(IdentifierRules.shown(key))' \(problem)")
+        if let key = command.clientKey, let problem = IdentifierRules.problem(in: key, named: "idempotency key") {
+            throw CausewayError(.invalidArgument, problem)
         }
         var total: Int64 = 0
         for (index, line) in command.lines.enumerated() {

@@ -81,8 +81,8 @@ public struct OrdersAPI<Store: EventStore, Views: ReadModelStore>: Sendable {
             }
             var key: String?
             if let header = request.headers[HTTPField.Name("Idempotency-Key")!] {
-                if let problem = IdentifierRules.problem(in: header) {
-                    throw BadRequest.invalid("Idempotency-Key header '\(IdentifierRules.shown(header))' \(problem)")
+                if let problem = IdentifierRules.problem(in: header, named: "Idempotency-Key header") {
+                    throw BadRequest.invalid(problem)
                 }
                 key = header
             }

@@ -107,8 +107,8 @@ public struct ScenarioParser {
         case "place":
             let aliasToken = try w.next("an order name")
             let alias = aliasToken.text
-            if let problem = IdentifierRules.problem(in: alias) {
-                throw w.error(at: aliasToken, "order name '\(aliasToken.shown)' \(problem)")
+            if let problem = IdentifierRules.problem(in: alias, named: "order name") {
+                throw w.error(at: aliasToken, problem)
             }
             guard aliases.insert(alias).inserted else {
                 throw w.error(at: aliasToken, "order name '\(aliasToken.shown)' is already used; give each placement its own name (use key=… and 'expect same-order' for retries)")
