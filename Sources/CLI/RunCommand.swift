@@ -18,7 +18,9 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Run with this seed instead of the one written in each file.")
     var seed: UInt64?
 
-    @Option(help: "Write the canonical trace as JSON lines to this file (one scenario only).")
+    @Option(help: ArgumentHelp(
+        "Write the canonical trace as JSON lines to this file (one scenario only).",
+        discussion: "With -, the trace goes to standard output and the report line to standard error."))
     var trace: String?
 
     @Option(help: "Output format: text or json (one JSON object per scenario).")
@@ -29,8 +31,9 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         let files = try ScenarioFiles.expand(paths)
-        if trace != nil, files.count != 1 {
-            throw ValidationError("--trace needs exactly one scenario file (got \(files.count))")
+        if let trace {
+            if files.count != 1 { throw ValidationError("--trace needs exactly one scenario file (got \(files.count))") }
+            if trace.isEmpty { throw ValidationError("--trace needs a file name, or - for standard output") }
         }
     }
 
@@ -49,13 +52,23 @@ struct RunCommand: ParsableCommand {
             let wall = started.duration(to: .now)
             if let trace { try Self.write(Data(report.trace), toTrace: trace) }
             allPassed = allPassed && report.passed
-            print(format == .json ? ReportFormat.json(report, wall: wall) : ReportFormat.text(report, wall: wall))
+            let line = format == .json ? ReportFormat.json(report, wall: wall) : ReportFormat.text(report, wall: wall)
+            // The trace owns standard output when it goes there.
+            if trace == "-" { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
         }
         if !allPassed { throw ExitCode.failure }
     }
 
     private static func write(_ data: Data, toTrace path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        if path == "-" {
+            FileHandle.standardOutput.write(data)
+            return
+        }
+        if path.hasSuffix("/") || isDirectory(path) == true {
+            throw InputError(message: "cannot write the trace to '\(path)': it names a directory, not a file")
+        }
+        // Not NSString's deletingLastPathComponent: it traps on a one-character path.
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? ""
         if !directory.isEmpty, isDirectory(directory) != true {
             throw InputError(message: "cannot write the trace to '\(path)': no directory '\(directory)'")
         }
@@ -85,8 +98,14 @@ enum ScenarioFiles {
     }
 
     static func load(_ file: String) throws -> Scenario {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw InputError(message: "cannot read '\(file)'")
+        // Through a file handle, so a pipe (`causeway run <(make-scenario)`, /dev/stdin) reads too.
+        let data: Data
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: file))
+            defer { try? handle.close() }
+            data = try handle.readToEnd() ?? Data()
+        } catch {
+            throw InputError(message: "cannot read '\(file)': \(fileErrorText(error))")
         }
         guard let text = String(data: data, encoding: .utf8) else {
             throw InputError(message: "'\(file)' is not UTF-8 text")
