@@ -37,7 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address of the HTTP order and query API (not for eventstore).")
     var http: String = "127.0.0.1:8080"
 
-    @Option(help: "Address of the gRPC event-store API (all and eventstore; eventstore defaults to 127.0.0.1:7070).")
+    @Option(help: "IP address and port of the gRPC event-store API (all and eventstore; eventstore defaults to 127.0.0.1:7070).")
     var grpc: String?
 
     @Option(help: "Address of the event store's gRPC API (orders, payments, shipping, query).")
@@ -57,7 +57,9 @@ struct ServeCommand: AsyncParsableCommand {
 
     func validate() throws {
         _ = try Self.address(http, flag: "--http")
-        if let grpc { _ = try Self.address(grpc, flag: "--grpc") }
+        if let grpc, !Self.isIPAddress(try Self.address(grpc, flag: "--grpc").host) {
+            throw ValidationError("--grpc: the event store listens on an IP address, e.g. 127.0.0.1:7070, 0.0.0.0:7070 or [::1]:7070 (got '\(grpc)')")
+        }
         _ = try Self.address(eventstore, flag: "--eventstore")
         if let instance, let problem = IdentifierRules.problem(in: instance, named: "--instance") {
             throw ValidationError(problem)
@@ -77,13 +79,22 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...86_400).contains(paymentTimeout) else { throw ValidationError("--payment-timeout must be 1 to 86400 seconds") }
     }
 
+    /// `HOST:PORT`; an IPv6 host is written in brackets, `[::1]:8080`.
     static func address(_ text: String, flag: String) throws -> (host: String, port: Int) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
             (0...65_535).contains(port), colon != text.startIndex
         else {
-            throw ValidationError("\(flag): an address looks like HOST:PORT, e.g. 127.0.0.1:8080 (got '\(text)')")
+            throw ValidationError("\(flag): an address looks like HOST:PORT, e.g. 127.0.0.1:8080 or [::1]:8080 (got '\(text)')")
         }
-        return (String(text[..<colon]), port)
+        let host = text[..<colon]
+        if host.first == "[", host.last == "]", host.count > 2 { return (String(host.dropFirst().dropLast()), port) }
+        return (String(host), port)
+    }
+
+    static func isIPAddress(_ host: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, host, &v4) == 1 || inet_pton(AF_INET6, host, &v6) == 1
     }
 
     private var embedded: EmbeddedSystem.Configuration {
@@ -103,7 +114,15 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "causeway")
+        // Past validation, what stops a service is not a usage error (an address in use, say).
+        do {
+            try await serve(registry: registry, logger: logger)
+        } catch {
+            throw CommandFailure(message: "\(error)")
+        }
+    }
 
+    private func serve(registry: PrometheusCollectorRegistry, logger: Logger) async throws {
         switch service {
         case .all:
             let system = EmbeddedSystem(embedded, logger: logger)

@@ -19,6 +19,8 @@ public final class GRPCEventStore: EventStore, Service {
     public let callTimeout: Duration
     /// The most events one read call asks for; longer reads take several calls.
     public let pageSize: Int
+    /// Finished by ``close()``: starts the grace period of ``run()``.
+    private let closing = AsyncStream<Never>.makeStream()
 
     /// A client of the event store at `host:port` (plaintext HTTP/2).
     public init(host: String, port: Int, callTimeout: Duration = .seconds(10), pageSize: Int = ReadLimits.maxPage) throws {
@@ -31,17 +33,33 @@ public final class GRPCEventStore: EventStore, Service {
         self.pageSize = pageSize
     }
 
-    /// Maintains the connection until a graceful shutdown (or until ``close()``).
+    /// Maintains the connection until a graceful shutdown (or until ``close()``). Calls in flight
+    /// then have up to ``callTimeout`` to end before the connection is cut: the transport goes on
+    /// retrying a host name that does not resolve even after it was asked to close, so waiting
+    /// for it alone could keep a process from ever exiting.
     public func run() async throws {
         try await withGracefulShutdownHandler {
-            try await grpc.runConnections()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await self.grpc.runConnections() }
+                group.addTask {
+                    for await _ in self.closing.stream {}
+                    try? await Task.sleep(for: self.callTimeout)
+                }
+                // Whichever ends first, the connections or the grace period, ends the other.
+                defer { group.cancelAll() }
+                try await group.next()
+            }
         } onGracefulShutdown: {
-            self.grpc.beginGracefulShutdown()
+            self.close()
         }
     }
 
-    /// Stops taking new calls and closes the connection once the calls in flight end.
-    public func close() { grpc.beginGracefulShutdown() }
+    /// Stops taking new calls and closes the connection once the calls in flight end (at most
+    /// ``callTimeout`` later, when ``run()`` is running).
+    public func close() {
+        grpc.beginGracefulShutdown()
+        closing.continuation.finish()
+    }
 
     private var options: CallOptions {
         var options = CallOptions.defaults

@@ -208,6 +208,43 @@ func withEventStore(
             try await group.waitForAll()
         }
     }
+
+    @Test func aClientOfAHostThatDoesNotResolveStillCloses() async throws {
+        // A 70-letter label: the system's resolver refuses it without asking any name server.
+        let host = String(repeating: "a", count: 70) + ".invalid"
+        let client = try GRPCEventStore(host: host, port: 7, callTimeout: .seconds(1))
+        try await withThrowingTaskGroup { group in
+            group.addTask { try await client.run() }
+            await #expect {
+                try await client.readAll(after: 0, limit: 1)
+            } throws: { ($0 as? CausewayError)?.isTransient == true }
+            client.close()
+            // The transport goes on resolving the name after it is asked to close; run() must
+            // still end, once the calls in flight have had their deadline.
+            try await group.waitForAll()
+        }
+    }
+
+    @Test func theServerListensOnIPv6AndSaysWhyItCannotStart() async throws {
+        let server = EventStoreServer(store: InMemoryEventStore(clock: FixedClock()), host: "::1", port: 0,
+                                      logger: Logger(label: "test"))
+        try await withThrowingTaskGroup { group in
+            group.addTask { try await server.run() }
+            let port = try #require(try await server.boundPort())
+            let client = try GRPCEventStore(host: "::1", port: port, callTimeout: .seconds(5))
+            group.addTask { try await client.run() }
+            let appended = try await client.append([newEvent("e1")], to: s1, expected: .noStream)
+            #expect(appended.lastVersion == 1)
+
+            // A second server on the same port cannot bind, and says why.
+            let second = EventStoreServer(store: InMemoryEventStore(clock: FixedClock()), host: "::1", port: port,
+                                          logger: Logger(label: "test"))
+            await #expect { try await second.run() } throws: { "\($0)".contains("Address already in use") }
+            client.close()
+            server.shutdown()
+            try await group.waitForAll()
+        }
+    }
 }
 
 /// Polls `condition` until it holds, for up to twenty seconds (a loaded CI machine is slow).
