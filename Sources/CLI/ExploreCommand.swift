@@ -12,7 +12,9 @@ struct ExploreCommand: ParsableCommand {
             Each seed makes its own workload and, swarm-style, picks which fault kinds are on and how \
             hard they hit. A failing seed is shrunk to a small scenario file in --out that still fails \
             with the same checker. Exit status: 0 when every seed passes, 1 when one fails, 2 for a \
-            usage error.
+            usage error. Ctrl-C (SIGINT) or SIGTERM stops early: the seeds run so far are reported, \
+            without shrinking, and the exit status is 1 if one of them failed, else 130; a second \
+            one ends the process at once.
             """
     )
 
@@ -86,7 +88,8 @@ struct ExploreCommand: ParsableCommand {
         var done = 0, quiet = 0, injected = 0
         let threads = jobs ?? usableCores()
         let (orders, mutant) = (orders, mutant)
-        forEachInOrder(range, threads: threads, run: {
+        Interruption.install()
+        forEachInOrder(range, threads: threads, until: { Interruption.requested }, run: {
             Explorer.run(seed: $0, orders: orders, faults: kinds, mutant: mutant)
         }) { outcome in
             done += 1
@@ -104,11 +107,13 @@ struct ExploreCommand: ParsableCommand {
         if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
         let elapsed = seconds(since: started)
         let perMinute = Double(done) / max(elapsed, 1e-9) * 60
+        // Interrupted: report the seeds that ran, and leave shrinking to a rerun of a failing seed.
+        let interrupted = done < total
 
         var shrunk: [UInt64: String] = [:]
         // A file that cannot be written costs the shrunk scenarios, not the run's findings: the
         // failing seeds and the summary are still reported.
-        if !failures.isEmpty, shrink > 0 {
+        if !failures.isEmpty, shrink > 0, !interrupted {
             do {
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
                 for failure in failures.prefix(shrink) {
@@ -132,7 +137,7 @@ struct ExploreCommand: ParsableCommand {
                 "seeds": done, "passed": done - failures.count, "violations": failures.count,
                 "seedsPerMinute": perMinute.rounded(), "wallSeconds": elapsed, "orders": orders,
                 "faults": faults, "mutant": mutant?.rawValue ?? NSNull(), "quiescentRuns": quiet,
-                "faultsInjected": injected,
+                "faultsInjected": injected, "seedsRequested": total, "interrupted": interrupted,
                 "failures": failures.map { f -> [String: Any] in
                     var o: [String: Any] = [
                         "seed": f.seed, "checker": f.checker ?? "", "reason": f.report.failures.first?.reason ?? "",
@@ -150,8 +155,13 @@ struct ExploreCommand: ParsableCommand {
             print("\(done) seeds, \(failures.count) failing, \(Int(perMinute)) seeds/min (\(String(format: "%.1f", elapsed)) s, \(orders) orders each, faults: \(faults))")
             print("  \(quiet) runs went quiet (liveness checked), \(injected) faults injected"
                 + (quiet < done ? "; \(done - quiet) stopped before going quiet, their liveness unchecked" : ""))
+            if interrupted {
+                print("  interrupted after \(done) of \(total) seeds"
+                    + (failures.isEmpty ? "" : "; not shrunk: causeway explore --seed-range S..S shrinks seed S"))
+            }
         }
         if !failures.isEmpty { throw ExitCode.failure }
+        if interrupted { throw ExitCode(130) }
     }
 
     static func describe(_ outcome: ExploreOutcome) -> String {
@@ -170,13 +180,17 @@ extension Mutant: ExpressibleByArgument {}
 /// Runs `run` for every seed of `seeds` on `threads` threads and hands the results to `report`
 /// in seed order, one at a time, as soon as every earlier seed is done. Each simulated world is
 /// driven entirely by the thread that runs it, so a seed's outcome does not depend on the thread
-/// or on how many run at once.
+/// or on how many run at once. Once `stop` says so, no further seed starts, and the seeds
+/// reported are the ones in order before the first that did not finish.
 func forEachInOrder<Outcome: Sendable>(
-    _ seeds: ClosedRange<UInt64>, threads: Int, run: @escaping @Sendable (UInt64) -> Outcome,
-    report: (Outcome) -> Void
+    _ seeds: ClosedRange<UInt64>, threads: Int, until stop: @escaping @Sendable () -> Bool = { false },
+    run: @escaping @Sendable (UInt64) -> Outcome, report: (Outcome) -> Void
 ) {
     if threads <= 1 {
-        for seed in seeds { report(run(seed)) }
+        for seed in seeds {
+            if stop() { return }
+            report(run(seed))
+        }
         return
     }
     let count = seeds.count
@@ -188,7 +202,7 @@ func forEachInOrder<Outcome: Sendable>(
     let next = Atomic<Int>(0)
     let workers = (0..<min(threads, count)).map { _ in
         Thread {
-            while true {
+            while !stop() {
                 let index = next.add(1, ordering: .relaxed).oldValue
                 guard index < count else { return }
                 let outcome = run(first + UInt64(index))
@@ -205,7 +219,15 @@ func forEachInOrder<Outcome: Sendable>(
     }
     for index in 0..<count {
         ready.lock()
-        while finished[index] == nil { ready.wait() }
+        while finished[index] == nil {
+            // A seed not yet handed out when the stop came never will be. (The flag is polled:
+            // a signal handler cannot wake the condition.)
+            if stop(), index >= min(next.load(ordering: .relaxed), count) {
+                ready.unlock()
+                return
+            }
+            _ = ready.wait(until: Date(timeIntervalSinceNow: 0.1))
+        }
         let outcome = finished.removeValue(forKey: index)!
         ready.unlock()
         report(outcome)
