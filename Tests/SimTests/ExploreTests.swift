@@ -42,6 +42,7 @@ import Testing
         .queryIgnoresVersions: "read-model",
         .relaySkipsEvent: "published",
         .sagaForgetsRefund: "refund-matches-debit",
+        .ordersAckUnwritten: "accepted-logged",
     ]
 
     @Test(arguments: Mutant.allCases)

@@ -51,6 +51,14 @@ final class StepChecker: SimFactObserver, @unchecked Sendable {
         }
     }
 
+    /// A client was told its order was taken (or that it repeats one taken): the order is in the
+    /// log by the time the answer arrives, or an acknowledged order can be lost.
+    func accepted(_ order: OrderID) {
+        if log.orders[order] == nil {
+            fail("accepted-logged", order, "the client was told it was accepted, but the log has no such order")
+        }
+    }
+
     private func checkVersion(_ e: RecordedEvent, after last: Int64) {
         if e.streamVersion != last + 1 {
             fail("log-order", e.orderID, "stream \(e.streamID) got version \(e.streamVersion) where \(last + 1) was due")

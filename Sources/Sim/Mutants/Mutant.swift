@@ -15,6 +15,8 @@ public enum Mutant: String, CaseIterable, Hashable, Sendable {
     case relaySkipsEvent = "relay-skips-event"
     /// Nobody refunds an order that was paid and then cancelled.
     case sagaForgetsRefund = "saga-forgets-refund"
+    /// The order service tells a client its order was taken when writing it failed.
+    case ordersAckUnwritten = "orders-ack-unwritten"
 
     /// What it breaks, in a line.
     public var summary: String {
@@ -24,6 +26,23 @@ public enum Mutant: String, CaseIterable, Hashable, Sendable {
         case .queryIgnoresVersions: "a query worker ignores stream versions"
         case .relaySkipsEvent: "the relay skips an event"
         case .sagaForgetsRefund: "the saga forgets to refund"
+        case .ordersAckUnwritten: "the order service acknowledges an order it did not write"
+        }
+    }
+}
+
+/// An order service that answers "accepted" when it could not write the order (the store was
+/// unreachable, say), as a service that acknowledged before its write came back would.
+struct AckingOrderService<Store: EventStore>: Sendable {
+    let real: OrderService<Store>
+    let random: any RandomSource
+
+    func place(_ command: PlaceOrder) async throws -> PlaceOrderResult {
+        do {
+            return try await real.place(command)
+        } catch let error as CausewayError where error.isTransient {
+            let id = command.clientKey.map { OrderID.derived(customer: command.customerID, clientKey: $0) } ?? random.makeOrderID()
+            return PlaceOrderResult(orderID: id, total: try OrderDecider.validate(command), wasDuplicate: false)
         }
     }
 }

@@ -83,9 +83,9 @@ public final class LogModel: SimFactObserver, @unchecked Sendable {
     }
 
     /// Every order with at least one event.
-    /// (Made when first asked for, and brought up to date when asked again: a run looks orders
-    /// up by id only for its expectations, at the end; as it goes, each order is found by its
-    /// stream's number.)
+    /// (Brought up to date when asked: a run asks each time a client is told its order was
+    /// accepted, and for its expectations at the end; an append finds its order by the stream's
+    /// number instead.)
     public var orders: [OrderID: Order] {
         for order in inLogOrder[indexed...] { byID[order.id] = order }
         indexed = inLogOrder.count
@@ -106,6 +106,7 @@ public final class LogModel: SimFactObserver, @unchecked Sendable {
     func reserveCapacity(orders: Int, events: Int) {
         inLogOrder.reserveCapacity(orders)
         byStream.reserveCapacity(orders)
+        byID.reserveCapacity(orders)
         published.reserveCapacity(events + 1)
     }
 

@@ -112,6 +112,8 @@ public final class SimWorld: @unchecked Sendable {
     private let nodes: [Node]
     private let clocks: [SimClock]
     private(set) var orderService: OrderService<SimStoreClient>?
+    /// The order service's broken front under the `orders-ack-unwritten` mutant.
+    private var ackingOrders: AckingOrderService<SimStoreClient>?
 
     public convenience init(_ configuration: WorldConfiguration) {
         self.init(configuration, observers: [])
@@ -234,6 +236,9 @@ public final class SimWorld: @unchecked Sendable {
             let service = OrderService(writer: writer, configuration: .init(paymentTimeout: configuration.paymentTimeout),
                                        executor: executor)
             orderService = service
+            if configuration.mutant == .ordersAckUnwritten {
+                ackingOrders = AckingOrderService(real: service, random: writer.random)
+            }
             node.tasks.append(runtime.spawn {
                 do {
                     try await service.recover()
@@ -299,7 +304,8 @@ public final class SimWorld: @unchecked Sendable {
     }
 
     /// Places an order as a client would: one request to the order service over the network, and
-    /// with an idempotency key, retries after failures. `done` gets the outcome.
+    /// with an idempotency key, retries after failures. `done` gets the outcome, once the checker
+    /// has seen that an order the client is told was taken is in the log.
     public func place(_ command: PlaceOrder, done: @escaping (Result<PlaceOrderResult, CausewayError>) -> Void) {
         attemptPlace(command, attempt: 1, done: done)
     }
@@ -342,7 +348,10 @@ public final class SimWorld: @unchecked Sendable {
             let result: Result<PlaceOrderResult, CausewayError>
             do {
                 let command = self.command
-                let placed = try await world.network.call(from: nil, to: .orders) { try await service.place(command) }
+                let acking = world.ackingOrders
+                let placed = try await world.network.call(from: nil, to: .orders) {
+                    if let acking { try await acking.place(command) } else { try await service.place(command) }
+                }
                 result = .success(placed)
             } catch let error as CausewayError {
                 result = .failure(error)
@@ -360,6 +369,7 @@ public final class SimWorld: @unchecked Sendable {
                     world.attemptPlace(command, attempt: attempt + 1, done: done)
                 }
             } else {
+                if case .success(let placed) = result { world.checker.accepted(placed.orderID) }
                 done(result)
             }
         }
