@@ -98,6 +98,12 @@ public struct StockLedger: Sendable {
 
     public func stock(of sku: SKU) -> Int64 { stock[sku] ?? openingStock }
 
+    /// How many reservations took stock (those refused for want of it took none).
+    public var stockReservations: Int { reservations.values.count { $0 == .reserved } }
+
+    /// How many parcels went to the carrier.
+    public var parcelsShipped: Int { shipments.count }
+
     /// Reserves every line or none under `key`; `isNew` says whether this call decided it.
     public mutating func reserve(key: String, lines: [OrderLine]) -> (outcome: ReservationOutcome, isNew: Bool) {
         let key = LedgerKey(unchecked: key)

@@ -43,6 +43,7 @@ import Testing
         .relaySkipsEvent: "published",
         .sagaForgetsRefund: "refund-matches-debit",
         .ordersAckUnwritten: "accepted-logged",
+        .shippingShipsEveryAttempt: "warehouse-books",
     ]
 
     @Test(arguments: Mutant.allCases)

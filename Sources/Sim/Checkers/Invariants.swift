@@ -57,6 +57,16 @@ public enum Invariants {
         }
 
         guard quiescent else { return found }
+        // Goods: once quiet, the warehouse took stock for exactly the orders the log approved and
+        // shipped exactly the parcels the log records (a parcel shipped twice is never undone).
+        let ledger = world.warehouse.ledger
+        let approved = world.log.count(.approved), shipped = world.log.count(.shipped)
+        if ledger.parcelsShipped != shipped {
+            fail("warehouse-books", nil, "the warehouse shipped \(ledger.parcelsShipped) parcels but the log records \(shipped) shipments")
+        }
+        if ledger.stockReservations != approved {
+            fail("warehouse-books", nil, "the warehouse took stock for \(ledger.stockReservations) orders but the log approved \(approved)")
+        }
         // Liveness, once quiet: every order ended, and the read model is the fold of the log.
         world.views.inspectViews { views in
             for order in orders {

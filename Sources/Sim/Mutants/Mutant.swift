@@ -17,6 +17,8 @@ public enum Mutant: String, CaseIterable, Hashable, Sendable {
     case sagaForgetsRefund = "saga-forgets-refund"
     /// The order service tells a client its order was taken when writing it failed.
     case ordersAckUnwritten = "orders-ack-unwritten"
+    /// Shipping ships under a fresh warehouse key on every attempt (no idempotency key).
+    case shippingShipsEveryAttempt = "shipping-ships-every-attempt"
 
     /// What it breaks, in a line.
     public var summary: String {
@@ -27,6 +29,7 @@ public enum Mutant: String, CaseIterable, Hashable, Sendable {
         case .relaySkipsEvent: "the relay skips an event"
         case .sagaForgetsRefund: "the saga forgets to refund"
         case .ordersAckUnwritten: "the order service acknowledges an order it did not write"
+        case .shippingShipsEveryAttempt: "shipping hands a parcel to the carrier on every attempt"
         }
     }
 }
@@ -93,6 +96,50 @@ actor NonRefundingPaymentService<Store: EventStore, Provider: PaymentProvider>: 
 
     func handle(_ delivery: Delivery) async throws {
         try await real.handle(delivery)
+    }
+}
+
+/// Shipping without a stable idempotency key at the warehouse: each attempt at an order reserves
+/// and ships under a key of its own, so an attempt repeated after a crash ships a second parcel.
+actor KeylessShippingService<Store: EventStore, Stock: Warehouse>: EventHandler {
+    let writer: StreamWriter<Store>
+    let warehouse: Stock
+    private var attempts = 0
+    let executor: ServiceExecutor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.unownedExecutor }
+
+    init(writer: StreamWriter<Store>, warehouse: Stock, executor: ServiceExecutor) {
+        self.executor = executor
+        self.writer = writer
+        self.warehouse = warehouse
+    }
+
+    nonisolated var interests: Set<EventType> { [.paymentDebited, .approved] }
+
+    func handle(_ delivery: Delivery) async throws {
+        guard let order = delivery.event.orderID else { return }
+        attempts += 1
+        let key = ShippingService<Store, Stock>.shipmentKey(order) + "-\(attempts)"
+        var reserved = false
+        var current = try await writer.load(order)
+        while let state = current.take() {
+            switch ShipmentDecider.next(state) {
+            case .reserve(let lines):
+                let outcome = try await warehouse.reserve(key: key, lines: lines)
+                reserved = outcome == .reserved
+                current = try await writer.append([ShipmentDecider.record(outcome)], to: state, causedBy: key)
+            case .ship:
+                if !reserved {
+                    guard try await warehouse.reserve(key: key, lines: state.lines) == .reserved else { return }
+                    reserved = true
+                }
+                let tracking = try await warehouse.ship(key: key)
+                current = try await writer.append([.shipped(trackingID: tracking)], to: state, causedBy: key)
+            case .nothing:
+                return
+            }
+            if case .none = current { current = try await writer.load(order) }
+        }
     }
 }
 

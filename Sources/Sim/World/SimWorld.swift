@@ -255,6 +255,9 @@ public final class SimWorld: @unchecked Sendable {
         case .payments:
             consume(node, group: Groups.payments, member: member,
                     handler: PaymentService(writer: writer, provider: provider, executor: executor), clock: clock)
+        case .shipping where configuration.mutant == .shippingShipsEveryAttempt:
+            consume(node, group: Groups.shipping, member: member,
+                    handler: KeylessShippingService(writer: writer, warehouse: warehouse, executor: executor), clock: clock)
         case .shipping where configuration.mutant == .shippingShipsUnpaid:
             consume(node, group: Groups.shipping, member: member,
                     handler: EagerShippingService(writer: writer, warehouse: warehouse, executor: executor), clock: clock)
