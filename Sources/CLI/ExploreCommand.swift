@@ -116,7 +116,8 @@ struct ExploreCommand: ParsableCommand {
         if !failures.isEmpty, shrink > 0, !interrupted {
             do {
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-                for failure in failures.prefix(shrink) {
+                // A signal while shrinking stops before the next seed (a second one ends the process).
+                for failure in failures.prefix(shrink) where !Interruption.requested {
                     let small = Shrinker.shrink(failure.scenario, mutant: mutant)
                     let path = (out as NSString).appendingPathComponent("seed-\(failure.seed)-\(failure.checker!).scenario")
                     var file = small
