@@ -99,27 +99,53 @@ actor NonRefundingPaymentService<Store: EventStore, Provider: PaymentProvider>: 
     }
 }
 
-/// Shipping without a stable idempotency key at the warehouse: each attempt at an order reserves
-/// and ships under a key of its own, so an attempt repeated after a crash ships a second parcel.
-actor KeylessShippingService<Store: EventStore, Stock: Warehouse>: EventHandler {
+/// Shipping broken one of two ways.
+actor BrokenShippingService<Store: EventStore, Stock: Warehouse>: EventHandler {
+    enum Breakage {
+        /// Ships on `order-created`, paid or not.
+        case shipsUnpaid
+        /// No stable idempotency key at the warehouse: each attempt at an order reserves and
+        /// ships under a key of its own, so an attempt repeated after a crash ships a second parcel.
+        case shipsEveryAttempt
+    }
+
+    let breakage: Breakage
     let writer: StreamWriter<Store>
     let warehouse: Stock
     private var attempts = 0
     let executor: ServiceExecutor
     nonisolated var unownedExecutor: UnownedSerialExecutor { executor.unownedExecutor }
 
-    init(writer: StreamWriter<Store>, warehouse: Stock, executor: ServiceExecutor) {
+    init(_ breakage: Breakage, writer: StreamWriter<Store>, warehouse: Stock, executor: ServiceExecutor) {
+        self.breakage = breakage
         self.executor = executor
         self.writer = writer
         self.warehouse = warehouse
     }
 
-    nonisolated var interests: Set<EventType> { [.paymentDebited, .approved] }
+    nonisolated var interests: Set<EventType> {
+        switch breakage {
+        case .shipsUnpaid: [.orderCreated]
+        case .shipsEveryAttempt: [.paymentDebited, .approved]
+        }
+    }
 
     func handle(_ delivery: Delivery) async throws {
         guard let order = delivery.event.orderID else { return }
-        attempts += 1
-        let key = ShippingService<Store, Stock>.shipmentKey(order) + "-\(attempts)"
+        let key = ShippingService<Store, Stock>.shipmentKey(order)
+        switch breakage {
+        case .shipsUnpaid:
+            guard let state = try await writer.load(order), state.trackingID == nil else { return }
+            guard try await warehouse.reserve(key: key, lines: state.lines) == .reserved else { return }
+            let tracking = try await warehouse.ship(key: key)
+            _ = try await writer.append([.shipped(trackingID: tracking)], to: state, causedBy: key)
+        case .shipsEveryAttempt:
+            attempts += 1
+            try await shipEveryAttempt(order, key: key + "-\(attempts)")
+        }
+    }
+
+    private func shipEveryAttempt(_ order: OrderID, key: String) async throws {
         var reserved = false
         var current = try await writer.load(order)
         while let state = current.take() {
@@ -140,31 +166,6 @@ actor KeylessShippingService<Store: EventStore, Stock: Warehouse>: EventHandler 
             }
             if case .none = current { current = try await writer.load(order) }
         }
-    }
-}
-
-/// Shipping that ships on `order-created`.
-actor EagerShippingService<Store: EventStore, Stock: Warehouse>: EventHandler {
-    let writer: StreamWriter<Store>
-    let warehouse: Stock
-    let executor: ServiceExecutor
-    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.unownedExecutor }
-
-    init(writer: StreamWriter<Store>, warehouse: Stock, executor: ServiceExecutor) {
-        self.executor = executor
-        self.writer = writer
-        self.warehouse = warehouse
-    }
-
-    nonisolated var interests: Set<EventType> { [.orderCreated] }
-
-    func handle(_ delivery: Delivery) async throws {
-        guard let order = delivery.event.orderID, let state = try await writer.load(order), state.trackingID == nil
-        else { return }
-        let key = "ship-" + order.rawValue
-        guard try await warehouse.reserve(key: key, lines: state.lines) == .reserved else { return }
-        let tracking = try await warehouse.ship(key: key)
-        _ = try await writer.append([.shipped(trackingID: tracking)], to: state, causedBy: key)
     }
 }
 

@@ -257,10 +257,12 @@ public final class SimWorld: @unchecked Sendable {
                     handler: PaymentService(writer: writer, provider: provider, executor: executor), clock: clock)
         case .shipping where configuration.mutant == .shippingShipsEveryAttempt:
             consume(node, group: Groups.shipping, member: member,
-                    handler: KeylessShippingService(writer: writer, warehouse: warehouse, executor: executor), clock: clock)
+                    handler: BrokenShippingService(.shipsEveryAttempt, writer: writer, warehouse: warehouse, executor: executor),
+                    clock: clock)
         case .shipping where configuration.mutant == .shippingShipsUnpaid:
             consume(node, group: Groups.shipping, member: member,
-                    handler: EagerShippingService(writer: writer, warehouse: warehouse, executor: executor), clock: clock)
+                    handler: BrokenShippingService(.shipsUnpaid, writer: writer, warehouse: warehouse, executor: executor),
+                    clock: clock)
         case .shipping:
             consume(node, group: Groups.shipping, member: member,
                     handler: ShippingService(writer: writer, warehouse: warehouse, executor: executor), clock: clock)
