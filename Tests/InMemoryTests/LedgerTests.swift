@@ -45,6 +45,9 @@ import Testing
         let shipped = try ledger.ship(key: "b")
         let repeated = try ledger.ship(key: "b")
         #expect(shipped.isNew && !repeated.isNew && repeated.tracking == shipped.tracking)
+        // The books the warehouse-books checker reads: the refused reservation took no stock, and
+        // a repeat under one key is one reservation and one parcel.
+        #expect(ledger.stockReservations == 1 && ledger.parcelsShipped == 1)
     }
 
     /// Lines of one SKU count together, and of several short SKUs the first in SKU order is named.
