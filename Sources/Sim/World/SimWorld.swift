@@ -182,7 +182,10 @@ public final class SimWorld: @unchecked Sendable {
         node.up = false
         trace.fault("crash", node: name.rawValue)
         runtime.executor.hosting { node.cancelTasks() }
-        if name == .orders { orderService = nil }
+        if name == .orders {
+            orderService = nil
+            ackingOrders = nil
+        }
         let members = node.members
         node.members = []
         runtime.schedule(at: runtime.now + configuration.sessionTimeout) { [self] in
