@@ -18,11 +18,7 @@ struct ExploreCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "How many seeds to run, from 1 (or from the start of --seed-range).")
-    var seeds: Int?
-
-    @Option(name: .customLong("seed-range"), help: "Run the seeds A..B (inclusive).")
-    var seedRange: String?
+    @OptionGroup var seedOptions: SeedRangeOptions
 
     @Option(help: "Orders per run.")
     var orders: Int = 50
@@ -42,51 +38,29 @@ struct ExploreCommand: ParsableCommand {
     @Option(help: "Shrink at most this many failing seeds (each shrink is up to 300 runs).")
     var shrink: Int = 3
 
-    @Option(help: "Seeds run at once, each world on its own thread (default: one per core this process may use). Results do not depend on it.")
-    var jobs: Int?
-
     func validate() throws {
-        if seeds != nil && seedRange != nil { throw ValidationError("give --seeds or --seed-range, not both") }
-        try Self.checkWorkload(seeds: seeds, orders: orders)
-        if let seedRange { _ = try Self.range(seedRange) }
-        if let jobs, !(1...256).contains(jobs) { throw ValidationError("--jobs must be between 1 and 256 (got \(jobs))") }
+        try Self.checkWorkload(seeds: nil, orders: orders)
         do { _ = try Explorer.faults(faults) } catch { throw ValidationError(error.message) }
         if isDirectory(out) == false {
             throw ValidationError("--out '\(out)' is a file; shrunk scenarios are written to a directory")
         }
     }
 
-    /// The most seeds one run takes (a billion: weeks of work on one machine).
-    static let maxSeeds = 1_000_000_000
-
     /// The bounds of `--seeds` and `--orders`, shared with `selfcheck`, which runs the same workloads.
     static func checkWorkload(seeds: Int?, orders: Int) throws {
-        if let seeds, !(1...maxSeeds).contains(seeds) {
-            throw ValidationError("--seeds must be between 1 and \(maxSeeds) (got \(seeds))")
-        }
+        try SeedRangeOptions.check(seeds: seeds)
         guard (1...10_000).contains(orders) else { throw ValidationError("--orders must be between 1 and 10000 (got \(orders))") }
-    }
-
-    static func range(_ text: String) throws -> ClosedRange<UInt64> {
-        let parts = text.components(separatedBy: "..")
-        guard parts.count == 2, let a = UInt64(parts[0]), let b = UInt64(parts[1]), a <= b else {
-            throw ValidationError("--seed-range must look like A..B with A <= B (got '\(text)')")
-        }
-        guard b - a < UInt64(maxSeeds) else {
-            throw ValidationError("--seed-range covers more than \(maxSeeds) seeds (got '\(text)'); split it")
-        }
-        return a...b
     }
 
     func run() throws {
         let kinds = try Explorer.faults(faults)
-        let range = try seedRange.map(Self.range) ?? 1...UInt64(seeds ?? 100)
+        let range = try seedOptions.range(defaultCount: 100)
         let total = range.count
-        let showProgress = isatty(STDERR_FILENO) == 1
+        let progress = SeedProgress(total: total)
         let started = ContinuousClock.now
         var failures: [ExploreOutcome] = []
         var done = 0, quiet = 0, injected = 0
-        let threads = jobs ?? usableCores()
+        let threads = seedOptions.threads
         let (orders, mutant) = (orders, mutant)
         Interruption.install()
         forEachInOrder(range, threads: threads, until: { Interruption.requested }, run: {
@@ -99,12 +73,9 @@ struct ExploreCommand: ParsableCommand {
                 failures.append(outcome)
                 if format == .text { print(Self.describe(outcome)) }
             }
-            if showProgress, done % 10 == 0 || done == total {
-                let rate = Double(done) / max(seconds(since: started), 1e-9) * 60
-                FileHandle.standardError.write(Data("\r\(done)/\(total) seeds  \(failures.count) failing  \(Int(rate)) seeds/min ".utf8))
-            }
+            progress.update(done: done, failing: failures.count)
         }
-        if showProgress { FileHandle.standardError.write(Data("\n".utf8)) }
+        progress.finish()
         let elapsed = seconds(since: started)
         let perMinute = Double(done) / max(elapsed, 1e-9) * 60
         // Interrupted: report the seeds that ran, and leave shrinking to a rerun of a failing seed.

@@ -7,8 +7,12 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run scenario files in the deterministic simulator.",
         discussion: """
-            A directory runs every *.scenario file in it, sorted by name. Exit status: 0 when every \
-            scenario passes, 1 when one fails, 2 for a usage or parse error.
+            A directory runs every *.scenario file in it, sorted by name. With --seeds or \
+            --seed-range, each scenario runs once per seed, several at once, and one line sums it \
+            up: the failing seeds, the first failures in full and how to replay them. Exit status: \
+            0 when every scenario passes (under every seed), 1 when one fails, 2 for a usage or \
+            parse error; Ctrl-C (SIGINT) or SIGTERM stops a sweep early, reports the seeds run so \
+            far, and exits 130 if none failed.
             """
     )
 
@@ -29,11 +33,20 @@ struct RunCommand: ParsableCommand {
     @Option(help: "Run with a deliberately broken service (for replaying `explore --mutant` findings).")
     var mutant: Mutant?
 
+    @OptionGroup(title: "Sweeping seeds")
+    var seedOptions: SeedRangeOptions
+
     func validate() throws {
         let files = try ScenarioFiles.expand(paths)
         if let trace {
             if files.count != 1 { throw ValidationError("--trace needs exactly one scenario file (got \(files.count))") }
             if trace.isEmpty { throw ValidationError("--trace needs a file name, or - for standard output") }
+        }
+        if seedOptions.isGiven {
+            if seed != nil { throw ValidationError("give --seed, or --seeds or --seed-range, not both") }
+            if trace != nil { throw ValidationError("--trace writes one run's trace; it cannot be used with --seeds or --seed-range") }
+        } else if seedOptions.jobs != nil {
+            throw ValidationError("--jobs runs seeds at once: it needs --seeds or --seed-range")
         }
     }
 
@@ -42,6 +55,7 @@ struct RunCommand: ParsableCommand {
         for file in try ScenarioFiles.expand(paths) {
             scenarios.append(try ScenarioFiles.load(file))
         }
+        if seedOptions.isGiven { return try sweep(scenarios) }
         // Found unwritable before the run, not after it.
         if let trace { try Self.write(Data(), toTrace: trace) }
         var allPassed = true
@@ -57,6 +71,38 @@ struct RunCommand: ParsableCommand {
             if trace == "-" { FileHandle.standardError.write(Data((line + "\n").utf8)) } else { print(line) }
         }
         if !allPassed { throw ExitCode.failure }
+    }
+
+    /// Runs each scenario under every seed of the sweep, and reports one summary per scenario.
+    private func sweep(_ scenarios: [Scenario]) throws {
+        let seeds = try seedOptions.range(defaultCount: 1)
+        let (threads, mutant) = (seedOptions.threads, mutant)
+        Interruption.install()
+        var allPassed = true
+        for (index, scenario) in scenarios.enumerated() {
+            let started = ContinuousClock.now
+            var summary = SeedSweep(scenario: scenario)
+            let progress = SeedProgress(total: seeds.count, label: scenario.name)
+            forEachInOrder(seeds, threads: threads, until: { Interruption.requested }, run: { seed in
+                ScenarioRunner.run(scenario, seed: seed, mutant: mutant)
+            }) { report in
+                summary.add(report)
+                progress.update(done: summary.runs, failing: summary.failingSeeds.count)
+            }
+            progress.finish()
+            let wall = started.duration(to: .now)
+            allPassed = allPassed && summary.passed
+            print(format == .json ? ReportFormat.json(summary, seeds: seeds, wall: wall)
+                                  : ReportFormat.text(summary, seeds: seeds, wall: wall))
+            fflush(nil)  // each scenario's line as it is done, through a pipe too
+            if summary.runs < seeds.count {
+                let left = scenarios.count - index - 1
+                if format == .text, left > 0 { print("    \(left) more scenario(s) not run") }
+                break
+            }
+        }
+        if !allPassed { throw ExitCode.failure }
+        if Interruption.requested { throw ExitCode(130) }
     }
 
     private static func write(_ data: Data, toTrace path: String) throws {
@@ -148,15 +194,59 @@ enum ReportFormat {
             "traceHash": report.traceHash, "simulatedMillis": report.simulatedMillis, "wallMillis": millis(wall),
             "events": report.events, "deliveries": report.deliveries, "quiescent": report.quiescent,
             "replay": replay(report),
-            "failures": report.failures.map { f -> [String: Any] in
-                var o: [String: Any] = ["what": f.what, "reason": f.reason]
-                if let l = f.location { o["location"] = l.description }
-                if let c = f.checker { o["checker"] = c }
-                return o
-            },
+            "failures": objects(report.failures),
         ]
+        return line(object)
+    }
+
+    static func objects(_ failures: [RunFailure]) -> [[String: Any]] {
+        failures.map { f in
+            var o: [String: Any] = ["what": f.what, "reason": f.reason]
+            if let l = f.location { o["location"] = l.description }
+            if let c = f.checker { o["checker"] = c }
+            return o
+        }
+    }
+
+    static func line(_ object: [String: Any]) -> String {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
+    }
+
+    static func range(_ seeds: ClosedRange<UInt64>) -> String { "\(seeds.lowerBound)..\(seeds.upperBound)" }
+
+    /// Failing seeds listed in a sweep's text summary before "and N more".
+    static let listedSeeds = 20
+
+    static func text(_ sweep: SeedSweep, seeds: ClosedRange<UInt64>, wall: Duration) -> String {
+        var out = "\(sweep.passed ? "PASS" : "FAIL")  \(sweep.scenario)  seeds=\(range(seeds))"
+            + "  passed=\(sweep.runs - sweep.failingSeeds.count)/\(sweep.runs)  distinct-traces=\(sweep.distinctTraces)"
+            + "  wall=\(millis(wall))ms"
+        if sweep.quiescentRuns < sweep.runs { out += "  (\(sweep.runs - sweep.quiescentRuns) did not go quiet)" }
+        if sweep.runs < seeds.count { out += "\n    interrupted after \(sweep.runs) of \(seeds.count) seeds" }
+        if !sweep.passed {
+            let listed = sweep.failingSeeds.prefix(listedSeeds).map(String.init).joined(separator: " ")
+            let more = sweep.failingSeeds.count - listedSeeds
+            out += "\n    failing seeds: \(listed)" + (more > 0 ? " and \(more) more" : "")
+        }
+        for report in sweep.failures {
+            out += "\n    seed \(report.seed):"
+            for failure in report.failures { out += "\n      \(failure)" }
+            out += "\n      replay: \(replay(report))"
+        }
+        return out
+    }
+
+    static func json(_ sweep: SeedSweep, seeds: ClosedRange<UInt64>, wall: Duration) -> String {
+        line([
+            "scenario": sweep.scenario, "file": sweep.file, "passed": sweep.passed, "seedRange": range(seeds),
+            "seedsRequested": seeds.count, "seeds": sweep.runs, "interrupted": sweep.runs < seeds.count,
+            "passedSeeds": sweep.runs - sweep.failingSeeds.count, "failingSeeds": sweep.failingSeeds,
+            "distinctTraces": sweep.distinctTraces, "quiescentRuns": sweep.quiescentRuns, "wallMillis": millis(wall),
+            "failedRuns": sweep.failures.map { report -> [String: Any] in
+                ["seed": report.seed, "replay": replay(report), "failures": objects(report.failures)]
+            },
+        ])
     }
 }
 
