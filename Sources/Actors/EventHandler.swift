@@ -12,9 +12,17 @@ public protocol EventHandler: Sendable {
 }
 
 /// What a consumer loop reports besides handling: the simulator traces it, deployment logs it.
-public protocol ConsumerObserver: Sendable {
+/// A class: the loop calls it on every delivery, and calling through a class reference copies
+/// nothing, where any other value is copied out of its existential box for each call.
+public protocol ConsumerObserver: AnyObject, Sendable {
     /// A delivery's handler failed for good and the delivery is skipped.
     func handlerGaveUp(_ delivery: Delivery, member: String, error: any Error)
+    /// A delivery's handler returned: the delivery was dealt with (before its batch is committed).
+    func handled(_ delivery: Delivery, member: String)
+}
+
+extension ConsumerObserver {
+    public func handled(_ delivery: Delivery, member: String) {}
 }
 
 /// The loop every consuming service runs: poll a batch, handle each record, commit the batch,
@@ -63,6 +71,7 @@ public struct ConsumerLoop<Handler: EventHandler, Consumer: BusConsumer>: Sendab
                 let delivery = batch[i]
                 do {
                     try await retry.run(clock: clock) { try await handler.handle(delivery) }
+                    observer?.handled(delivery, member: member)
                 } catch is CancellationError {
                     return
                 } catch let error as CausewayError where error.code == .cancelled {

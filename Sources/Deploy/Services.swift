@@ -28,8 +28,10 @@ func untilShutdown(_ body: @escaping @Sendable () async throws -> Void) async th
 }
 
 /// Logs what a consumer loop reports, with the order and correlation ids.
-struct LoggingObserver: ConsumerObserver {
+final class LoggingObserver: ConsumerObserver {
     let logger: Logger
+
+    init(logger: Logger) { self.logger = logger }
 
     func handlerGaveUp(_ delivery: Delivery, member: String, error: any Error) {
         logger.error("gave up on a delivery", metadata: [

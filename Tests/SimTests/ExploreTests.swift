@@ -44,6 +44,7 @@ import Testing
         .sagaForgetsRefund: "refund-matches-debit",
         .ordersAckUnwritten: "accepted-logged",
         .shippingShipsEveryAttempt: "warehouse-books",
+        .paymentsCommitFirst: "consumed",
     ]
 
     @Test(arguments: Mutant.allCases)

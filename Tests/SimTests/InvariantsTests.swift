@@ -1,5 +1,5 @@
 import Core
-import Sim
+@testable import Sim
 import Testing
 
 @Suite struct InvariantsTests {
@@ -68,6 +68,39 @@ import Testing
 
         try await overwrite(world, with: good)
         #expect(readModelViolations(world, balances).isEmpty)
+    }
+
+    /// Each group's handled events are kept by global position, one bit each, growing as the
+    /// log does.
+    @Test func theConsumptionLedgerKeepsWhatEachGroupHandled() {
+        let ledger = ConsumptionLedger()
+        let payments = ledger.group("payments", interests: [.orderCreated, .cancelled])
+        let query = ledger.group("orderquery", interests: Set(EventType.allCases))
+        #expect(ledger.group("payments", interests: []) == payments && payments != query)
+        #expect(ledger.groups[payments].interests == EventType.mask(of: [.orderCreated, .cancelled]))
+        let handled = ledger.groups[payments].handled
+        for position: Int64 in [1, 63, 64, 200] { handled.insert(position) }
+        #expect([1, 63, 64, 200].allSatisfy(handled.contains))
+        #expect(![2, 62, 65, 199, 201, 100_000].contains(where: handled.contains))
+        #expect(!ledger.groups[query].handled.contains(1))
+    }
+
+    /// Once quiet, every event a group acts on was handled by one of its members: the run of two
+    /// orders did that, and an event the payment group never handled is reported against it.
+    /// A group none of whose members is up at the end is not held to it (its orders' fate is
+    /// what the liveness checkers look at).
+    @Test func anEventAGroupNeverHandledIsReported() throws {
+        let (world, balances) = finishedWorld()
+        defer { world.shutdown() }
+        #expect(Invariants.check(world, initialBalances: balances, quiescent: true).isEmpty)
+        let consumed = { Invariants.check(world, initialBalances: balances, quiescent: true).filter { $0.checker == "consumed" } }
+        let payments = try #require(world.consumption.groups.firstIndex { $0.name == "payments" })
+        let created = try #require(world.store.snapshot().first { $0.type == .orderCreated })
+        world.consumption.groups[payments].handled.words = []
+        #expect(consumed().map(\.order) == [created.orderID, world.store.snapshot().last { $0.type == .orderCreated }!.orderID])
+        #expect(consumed().first?.message == "group payments never handled its order-created (position \(created.globalPosition))")
+        world.crash(.payments)
+        #expect(consumed().isEmpty)
     }
 
     /// The money check reads each order's folded state: a customer the provider charged more

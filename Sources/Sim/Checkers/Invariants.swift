@@ -49,14 +49,28 @@ public enum Invariants {
             }
         }
 
-        // Every appended event reached the bus at least once.
-        if quiescent, world.isUp(.eventstore) {
-            for e in world.store.snapshot() where !world.log.wasPublished(e.globalPosition) {
-                fail("published", e.orderID, "event at position \(e.globalPosition) (\(e.type.rawValue)) never published")
+        guard quiescent else { return found }
+        // Every appended event reached the bus at least once; every published one a consumer
+        // group acts on was handled to the end by one of its members (a group with no live
+        // member is not held to it). One pass over the log; the second checker's findings follow
+        // the first's.
+        let storeUp = world.isUp(.eventstore)
+        let groups = world.consumption.groups.filter { world.hasLiveMember($0.name) }
+        let interests = groups.map(\.interests), handled = groups.map(\.handled)
+        var unhandled: [Violation] = []
+        for e in world.store.snapshot() {
+            guard world.log.wasPublished(e.globalPosition) else {
+                if storeUp { fail("published", e.orderID, "event at position \(e.globalPosition) (\(e.type.rawValue)) never published") }
+                continue
+            }
+            let bit = e.type.bit
+            for g in interests.indices where interests[g] & bit != 0 && !handled[g].contains(e.globalPosition) {
+                unhandled.append(Violation(checker: "consumed", order: e.orderID,
+                                           message: "group \(groups[g].name) never handled its \(e.type.rawValue) (position \(e.globalPosition))", at: now))
             }
         }
+        found += unhandled
 
-        guard quiescent else { return found }
         // Goods: once quiet, the warehouse took stock for exactly the orders the log approved and
         // shipped exactly the parcels the log records (a parcel shipped twice is never undone).
         let ledger = world.warehouse.ledger

@@ -19,6 +19,8 @@ public enum Mutant: String, CaseIterable, Hashable, Sendable {
     case ordersAckUnwritten = "orders-ack-unwritten"
     /// Shipping ships under a fresh warehouse key on every attempt (no idempotency key).
     case shippingShipsEveryAttempt = "shipping-ships-every-attempt"
+    /// Payment commits each batch before handling it: at most once, not at least once.
+    case paymentsCommitFirst = "payments-commit-first"
 
     /// What it breaks, in a line.
     public var summary: String {
@@ -30,6 +32,7 @@ public enum Mutant: String, CaseIterable, Hashable, Sendable {
         case .sagaForgetsRefund: "the saga forgets to refund"
         case .ordersAckUnwritten: "the order service acknowledges an order it did not write"
         case .shippingShipsEveryAttempt: "shipping hands a parcel to the carrier on every attempt"
+        case .paymentsCommitFirst: "payment commits a batch before handling it"
         }
     }
 }
@@ -215,6 +218,28 @@ struct SkippingRelay<Store: EventStore, Bus: EventBus, Checkpoints: CheckpointSt
                 try await RetryPolicy.forever.run(clock: clock) { try await bus.publish([BusRecord(event)]) }
             }
             try await checkpoints.save("relay", position: event.globalPosition)
+        }
+    }
+}
+
+/// A consumer loop that commits each batch as soon as it is polled, then handles it: a crash
+/// while handling loses the rest of the batch, as a client with auto-commit on loses it.
+struct CommitFirstLoop<Handler: EventHandler, Consumer: BusConsumer>: Sendable {
+    let consumer: Consumer
+    let handler: Handler
+    let member: String
+    let clock: any TimeSource
+    let observer: (any ConsumerObserver)?
+
+    func run() async throws {
+        while true {
+            let batch = try await consumer.poll(max: 64)
+            if batch.isEmpty { return }
+            try? await consumer.commit(batch)
+            for delivery in batch where handler.interests.contains(delivery.event.type) {
+                try await RetryPolicy.forever.run(clock: clock) { try await handler.handle(delivery) }
+                observer?.handled(delivery, member: member)
+            }
         }
     }
 }

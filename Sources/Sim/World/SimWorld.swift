@@ -98,6 +98,8 @@ public final class SimWorld: @unchecked Sendable {
     public let trace: TraceRecorder
     public let log = LogModel()
     let checker: StepChecker
+    /// What each consumer group handled, for the `consumed` checker.
+    let consumption = ConsumptionLedger()
     public let store: InMemoryEventStore
     public let bus: InMemoryEventBus
     public let views = InMemoryReadModel()
@@ -277,9 +279,17 @@ public final class SimWorld: @unchecked Sendable {
         }
     }
 
+    /// Whether a live node has a member in `group`.
+    func hasLiveMember(_ group: String) -> Bool {
+        nodes.contains { node in node.up && node.members.contains { $0.group == group } }
+    }
+
     private func consume(_ node: Node, group: String, member: String, handler: some EventHandler & Actor, clock: SimClock) {
         node.members.append((group, member))
         let bus = self.bus, trace = self.trace, name = node.name
+        let index = consumption.group(group, interests: handler.interests)
+        let observer = ConsumptionLedger.Observer(consumption.groups[index], trace: trace)
+        let commitFirst = configuration.mutant == .paymentsCommitFirst && group == Groups.payments
         let context = FaultContext(faults: faults, random: faultRandom, clock: clock, trace: trace,
                                    crash: { [unowned self] in crash($0) })
         let faultyBus = FaultyBus(inner: bus, faults: faults)
@@ -289,7 +299,11 @@ public final class SimWorld: @unchecked Sendable {
             }
             guard let joined else { return }
             let consumer = FaultyConsumer(inner: joined, bus: bus, group: group, member: member, node: name, world: context)
-            let loop = ConsumerLoop(consumer: consumer, handler: handler, member: member, clock: clock, observer: trace)
+            if commitFirst {
+                try? await CommitFirstLoop(consumer: consumer, handler: handler, member: member, clock: clock, observer: observer).run()
+                return
+            }
+            let loop = ConsumerLoop(consumer: consumer, handler: handler, member: member, clock: clock, observer: observer)
             try? await handler.consume(loop)
         })
     }
