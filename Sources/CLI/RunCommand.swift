@@ -87,7 +87,7 @@ struct RunCommand: ParsableCommand {
                 ScenarioRunner.run(scenario, seed: seed, mutant: mutant)
             }) { report in
                 summary.add(report)
-                progress.update(done: summary.runs, failing: summary.failingSeeds.count)
+                progress.update(done: summary.runs, failing: summary.failed)
             }
             progress.finish()
             let wall = started.duration(to: .now)
@@ -220,13 +220,13 @@ enum ReportFormat {
 
     static func text(_ sweep: SeedSweep, seeds: ClosedRange<UInt64>, wall: Duration) -> String {
         var out = "\(sweep.passed ? "PASS" : "FAIL")  \(sweep.scenario)  seeds=\(range(seeds))"
-            + "  passed=\(sweep.runs - sweep.failingSeeds.count)/\(sweep.runs)  distinct-traces=\(sweep.distinctTraces)"
-            + "  wall=\(millis(wall))ms"
+            + "  passed=\(sweep.runs - sweep.failed)/\(sweep.runs)  distinct-traces=\(sweep.distinctTraces)"
+            + (sweep.hashed < sweep.runs ? " (of the first \(sweep.hashed))" : "") + "  wall=\(millis(wall))ms"
         if sweep.quiescentRuns < sweep.runs { out += "  (\(sweep.runs - sweep.quiescentRuns) did not go quiet)" }
         if sweep.runs < seeds.count { out += "\n    interrupted after \(sweep.runs) of \(seeds.count) seeds" }
         if !sweep.passed {
             let listed = sweep.failingSeeds.prefix(listedSeeds).map(String.init).joined(separator: " ")
-            let more = sweep.failingSeeds.count - listedSeeds
+            let more = sweep.failed - min(listedSeeds, sweep.failingSeeds.count)
             out += "\n    failing seeds: \(listed)" + (more > 0 ? " and \(more) more" : "")
         }
         for report in sweep.failures {
@@ -241,8 +241,8 @@ enum ReportFormat {
         line([
             "scenario": sweep.scenario, "file": sweep.file, "passed": sweep.passed, "seedRange": range(seeds),
             "seedsRequested": seeds.count, "seeds": sweep.runs, "interrupted": sweep.runs < seeds.count,
-            "passedSeeds": sweep.runs - sweep.failingSeeds.count, "failingSeeds": sweep.failingSeeds,
-            "distinctTraces": sweep.distinctTraces, "quiescentRuns": sweep.quiescentRuns, "wallMillis": millis(wall),
+            "passedSeeds": sweep.runs - sweep.failed, "failedSeeds": sweep.failed, "failingSeeds": sweep.failingSeeds,
+            "distinctTraces": sweep.distinctTraces, "distinctTracesAmong": sweep.hashed, "quiescentRuns": sweep.quiescentRuns, "wallMillis": millis(wall),
             "failedRuns": sweep.failures.map { report -> [String: Any] in
                 ["seed": report.seed, "replay": replay(report), "failures": objects(report.failures)]
             },

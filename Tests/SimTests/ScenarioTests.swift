@@ -72,14 +72,34 @@ enum ScenarioFixtures {
         }
         // The fixture fails under a few seeds in 80, not under all or none.
         #expect(!failing.isEmpty && failing.count < 20, "failing seeds: \(failing)")
-        #expect(sweep.runs == 80 && !sweep.passed)
+        #expect(sweep.runs == 80 && !sweep.passed && sweep.failed == failing.count)
         #expect(sweep.failingSeeds == failing)
+        #expect(sweep.hashed == 80)
         #expect(sweep.failures.map(\.seed) == Array(failing.prefix(2)))
         #expect(sweep.failures.allSatisfy { !$0.failures.isEmpty && $0.trace.isEmpty })
         #expect(sweep.distinctTraces == 80)
         // A failing seed fails again alone, for the same reasons.
         let replayed = ScenarioRunner.run(scenario, seed: failing[0])
         #expect(replayed.failures == sweep.failures[0].failures)
+    }
+
+    /// However many seeds a sweep runs, it keeps a bounded part: the first failing seeds, a few
+    /// whole reports, and the trace hashes of the first runs; its counts still cover every run.
+    @Test func aSweepKeepsABoundedPartOfWhatItSees() throws {
+        let scenario = try ScenarioFixtures.fixture("seed-sensitive.scenario")
+        var sweep = SeedSweep(scenario: scenario, detailed: 1, listing: 2, hashing: 3)
+        let failing = ScenarioRunner.run(scenario, seed: 2)
+        #expect(!failing.passed)
+        for seed in 1...UInt64(6) {
+            var report = failing
+            report.seed = seed
+            report.traceHash = String(repeating: "\(seed % 4)", count: 64)
+            sweep.add(report)
+        }
+        #expect(sweep.runs == 6 && sweep.failed == 6)
+        #expect(sweep.failingSeeds == [1, 2])
+        #expect(sweep.failures.map(\.seed) == [1])
+        #expect(sweep.hashed == 3 && sweep.distinctTraces == 3)
     }
 
     @Test func theTraceHashIsTheHashOfTheTraceText() throws {
