@@ -143,11 +143,16 @@ public final actor OrderService<Store: EventStore>: EventHandler {
 
     /// Rebuilds the payment deadlines of orders still waiting for a payment outcome by reading the
     /// whole log. Run once at start-up, before ``runDeadlines()``.
+    ///
+    /// While the store is unreachable it waits, however long that is: the deadlines are the only
+    /// record of which orders still wait for a payment outcome (the saga's consumer committed
+    /// their `order-created` before the restart), and a service that started without them would
+    /// never cancel those orders, nor void a charge the provider took and never confirmed.
     public func recover() async throws {
         var position: Int64 = 0
         var open: [OrderID: OrderState] = [:]
         while true {
-            let page = try await writer.retry.run(clock: writer.clock) {
+            let page = try await RetryPolicy.forever.run(clock: writer.clock) {
                 try await writer.store.readAll(after: position, limit: 1000)
             }
             guard let last = page.last else { break }

@@ -89,14 +89,19 @@ struct ExploreCommand: ParsableCommand {
                 try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
                 // A signal while shrinking stops before the next seed (a second one ends the process).
                 for failure in failures.prefix(shrink) where !Interruption.requested {
+                    // The run as generated, then the shrunk one: the first replays the finding
+                    // exactly, the second is the small story of it.
+                    let stem = (out as NSString).appendingPathComponent("seed-\(failure.seed)-\(failure.checker!)")
+                    try Data(failure.scenario.text.utf8).write(to: URL(fileURLWithPath: stem + "-full.scenario"))
                     let small = Shrinker.shrink(failure.scenario, mutant: mutant)
-                    let path = (out as NSString).appendingPathComponent("seed-\(failure.seed)-\(failure.checker!).scenario")
+                    let path = stem + ".scenario"
                     var file = small
                     file.file = path
                     try Data(file.text.utf8).write(to: URL(fileURLWithPath: path))
                     shrunk[failure.seed] = path
                     if format == .text {
-                        print("shrunk seed \(failure.seed): \(failure.scenario.actions.count) actions -> \(small.actions.count), written to \(path)")
+                        print("shrunk seed \(failure.seed): \(failure.scenario.actions.count) actions -> \(small.actions.count), written to \(path)"
+                            + " (as generated: \(stem)-full.scenario)")
                         print("  run it: causeway run \(path)" + (mutant.map { " --mutant \($0.rawValue)" } ?? ""))
                     }
                 }

@@ -90,15 +90,8 @@ public struct DeadlineService<Store: EventStore>: Service {
 
     public func run() async throws {
         try await untilShutdown {
-            // The store may not be up yet (a service process started before it): wait for it.
-            while true {
-                do {
-                    try await orders.recover()
-                    break
-                } catch let error as CausewayError where error.isTransient {
-                    try await Task.sleep(for: .seconds(1))
-                }
-            }
+            // Waits for the store if it is not up yet (a service process started before it).
+            try await orders.recover()
             try await orders.runDeadlines()
         }
     }

@@ -68,6 +68,20 @@ import Testing
         #expect(ScenarioRunner.run(reread, mutant: mutant).traceHash == first.traceHash)
         // Without the mutant the same file passes: the failure is the mutant's.
         #expect(ScenarioRunner.run(reread).passed)
+        // The heal stays: every service is restarted and the provider back to normal, and the
+        // shrunk run goes quiet if the found one did.
+        func heal(_ s: Scenario) -> [String] {
+            s.actions.compactMap { a -> String? in
+                switch a.action {
+                case .restart(let name): "restart \(name.rawValue)"
+                case .provider(.normal): "provider normal"
+                default: nil
+                }
+            }.suffix(ServiceName.allCases.count + 1)
+        }
+        #expect(first.quiescent || !found.outcome.report.quiescent)
+        #expect(heal(small) == heal(found.outcome.scenario))
+        #expect(heal(small).count == ServiceName.allCases.count + 1)
     }
 
     @Test func aViolationStopsTheRunAndSaysWhere() throws {

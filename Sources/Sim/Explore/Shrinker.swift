@@ -1,8 +1,14 @@
 import Core
 
-/// Reduces a failing scenario to a smaller one that still fails with the same checker: fewer
-/// actions (orders and faults), fewer items, earlier times, shorter faults. Greedy and bounded:
-/// every candidate is a full run, at most `budget` of them.
+/// Reduces a failing scenario to a smaller one that still fails the same way: with the same
+/// checker, and going quiet if the original went quiet. Fewer actions (orders and faults), fewer
+/// items, earlier times, shorter faults. Greedy and bounded: every candidate is a full run, at
+/// most `budget` of them.
+///
+/// The heal of a generated run (from ``WorkloadGenerator/healAt`` on, every service restarted and
+/// the provider back to normal) is kept: without it a crashed service stays down or the provider
+/// never answers again, and the system may fairly leave an order unfinished or a charge
+/// unreconciled. A run that fails only that way tells another story than the one found.
 public enum Shrinker {
     /// The checker a run failed with (the first failure's), or nil if it passed.
     public static func checker(of report: RunReport) -> String? {
@@ -10,24 +16,37 @@ public enum Shrinker {
     }
 
     public static func shrink(_ scenario: Scenario, mutant: Mutant?, budget: Int = 300) -> Scenario {
-        guard let target = checker(of: ScenarioRunner.run(scenario, trace: .off, mutant: mutant)) else { return scenario }
+        let original = ScenarioRunner.run(scenario, trace: .off, mutant: mutant)
+        guard let target = checker(of: original) else { return scenario }
         var best = scenario
         var runs = 0
         func stillFails(_ candidate: Scenario) -> Bool {
             guard runs < budget else { return false }
             runs += 1
-            return checker(of: ScenarioRunner.run(candidate, trace: .off, mutant: mutant)) == target
+            let report = ScenarioRunner.run(candidate, trace: .off, mutant: mutant)
+            return checker(of: report) == target && (report.quiescent || !original.quiescent)
         }
 
-        // 1. Drop chunks of actions, halving the chunk size down to single actions.
+        // 1. Drop chunks of actions, halving the chunk size down to single actions; the heal stays.
+        func heals(_ action: TimedAction) -> Bool {
+            guard action.at >= WorkloadGenerator.healAt else { return false }
+            switch action.action {
+            case .restart, .provider(.normal): return true
+            default: return false
+            }
+        }
         var chunk = max(1, best.actions.count / 2)
         while chunk >= 1 && runs < budget {
             var start = 0
             var removedAny = false
             while start < best.actions.count && runs < budget {
                 var candidate = best
-                candidate.actions.removeSubrange(start..<min(start + chunk, candidate.actions.count))
-                if stillFails(candidate) {
+                let range = start..<min(start + chunk, candidate.actions.count)
+                let kept = candidate.actions[range].filter(heals)
+                candidate.actions.replaceSubrange(range, with: kept)
+                if kept.count == range.count {
+                    start += chunk
+                } else if stillFails(candidate) {
                     best = candidate
                     removedAny = true
                 } else {
