@@ -91,13 +91,17 @@ struct RunCommand: ParsableCommand {
             }
             progress.finish()
             let wall = started.duration(to: .now)
-            allPassed = allPassed && summary.passed
-            print(format == .json ? ReportFormat.json(summary, seeds: seeds, wall: wall)
-                                  : ReportFormat.text(summary, seeds: seeds, wall: wall))
-            fflush(nil)  // each scenario's line as it is done, through a pipe too
+            // Stopped before this scenario's first seed: it did not run, and is not reported as if
+            // it had passed.
+            let left = scenarios.count - index - (summary.runs > 0 ? 1 : 0)
+            if summary.runs > 0 {
+                allPassed = allPassed && summary.passed
+                print(format == .json ? ReportFormat.json(summary, seeds: seeds, wall: wall)
+                                      : ReportFormat.text(summary, seeds: seeds, wall: wall))
+                fflush(nil)  // each scenario's line as it is done, through a pipe too
+            }
             if summary.runs < seeds.count {
-                let left = scenarios.count - index - 1
-                if format == .text, left > 0 { print("    \(left) more scenario(s) not run") }
+                if format == .text, left > 0 { print("interrupted: \(left) more scenario(s) not run") }
                 break
             }
         }

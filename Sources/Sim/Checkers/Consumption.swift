@@ -12,12 +12,23 @@ import Actors
 final class ConsumptionLedger: @unchecked Sendable {
     /// One group's handled events: bit `p` set when the event at global position `p` was handled.
     final class Handled: @unchecked Sendable {
-        @exclusivity(unchecked) var words: [UInt64] = []
+        @exclusivity(unchecked) var words: [UInt64]
+        /// How many different events were handled: the bits set.
+        @exclusivity(unchecked) private(set) var count = 0
+
+        init(events: Int) { words = Array(repeating: 0, count: events / 64 + 1) }
 
         func insert(_ position: Int64) {
             let word = Int(position >> 6)
-            if word >= words.count { words.append(contentsOf: repeatElement(0, count: word + 1 - words.count)) }
-            words[word] |= 1 << UInt64(position & 63)
+            if word >= words.count { words.append(contentsOf: repeatElement(0, count: max(word + 1, 2 * words.count) - words.count)) }
+            let before = words[word]
+            words[word] = before | 1 << UInt64(position & 63)
+            if words[word] != before { count += 1 }
+        }
+
+        func removeAll() {
+            words = [0]
+            count = 0
         }
 
         func contains(_ position: Int64) -> Bool {
@@ -28,16 +39,22 @@ final class ConsumptionLedger: @unchecked Sendable {
 
     struct Group {
         let name: String
-        /// The event types the group acts on (``EventType/bit``).
+        /// The event types the group acts on, as given and as a mask (``EventType/bit``).
+        let types: Set<EventType>
         let interests: UInt64
-        let handled = Handled()
+        let handled: Handled
     }
     @exclusivity(unchecked) private(set) var groups: [Group] = []
+    /// The events a run is expected to append: room made for them from the start.
+    private let expectedEvents: Int
+
+    init(expectedEvents: Int = 0) { self.expectedEvents = expectedEvents }
 
     /// The group's index, registering it (with the event types its handler acts on) the first time.
     func group(_ name: String, interests: Set<EventType>) -> Int {
         if let index = groups.firstIndex(where: { $0.name == name }) { return index }
-        groups.append(Group(name: name, interests: EventType.mask(of: interests)))
+        groups.append(Group(name: name, types: interests, interests: EventType.mask(of: interests),
+                            handled: Handled(events: expectedEvents)))
         return groups.count - 1
     }
 

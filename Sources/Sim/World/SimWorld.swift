@@ -99,7 +99,7 @@ public final class SimWorld: @unchecked Sendable {
     public let log = LogModel()
     let checker: StepChecker
     /// What each consumer group handled, for the `consumed` checker.
-    let consumption = ConsumptionLedger()
+    let consumption: ConsumptionLedger
     public let store: InMemoryEventStore
     public let bus: InMemoryEventBus
     public let views = InMemoryReadModel()
@@ -127,6 +127,7 @@ public final class SimWorld: @unchecked Sendable {
         runtime = SimRuntime(random: random.split("timers"))
         clock = SimClock(runtime: runtime)
         checker = StepChecker(log: log)
+        consumption = ConsumptionLedger(expectedEvents: 4 * configuration.expectedOrders)  // four events an order that ships
         trace = TraceRecorder(runtime: runtime, mode: configuration.trace,
                               observers: [log, checker] + extraObservers)
         store = InMemoryEventStore(clock: clock, observer: trace, cancellationWakesSubscribers: false,
