@@ -121,6 +121,7 @@ struct ExploreCommand: ParsableCommand {
                     ]
                     if let path = shrunk[f.seed] {
                         o["shrunk"] = path
+                        o["generated"] = String(path.dropLast(".scenario".count)) + "-full.scenario"
                         o["replay"] = "causeway run \(path)" + (mutant.map { " --mutant \($0.rawValue)" } ?? "")
                     }
                     return o
