@@ -113,5 +113,7 @@ import Testing
         let claimed = [customer: balances[customer]! + 10]
         let violations = Invariants.check(world, initialBalances: claimed, quiescent: true)
         #expect(violations.map(\.checker) == ["charged-once"])
+        // Before the run is quiet, money may be on its way: the books are not held to the log.
+        #expect(Invariants.check(world, initialBalances: claimed, quiescent: false).isEmpty)
     }
 }
