@@ -45,6 +45,7 @@ import Testing
         .ordersAckUnwritten: "accepted-logged",
         .shippingShipsEveryAttempt: "warehouse-books",
         .paymentsCommitFirst: "consumed",
+        .relayStopsOnError: "loops-run",
     ]
 
     @Test(arguments: Mutant.allCases)

@@ -21,6 +21,9 @@ public enum Mutant: String, CaseIterable, Hashable, Sendable {
     case shippingShipsEveryAttempt = "shipping-ships-every-attempt"
     /// Payment commits each batch before handling it: at most once, not at least once.
     case paymentsCommitFirst = "payments-commit-first"
+    /// The relay gives up at its first failed publication (no retry): the error ends it, as an
+    /// unhandled one ends a loop.
+    case relayStopsOnError = "relay-stops-on-error"
 
     /// What it breaks, in a line.
     public var summary: String {
@@ -33,6 +36,7 @@ public enum Mutant: String, CaseIterable, Hashable, Sendable {
         case .ordersAckUnwritten: "the order service acknowledges an order it did not write"
         case .shippingShipsEveryAttempt: "shipping hands a parcel to the carrier on every attempt"
         case .paymentsCommitFirst: "payment commits a batch before handling it"
+        case .relayStopsOnError: "the relay stops at its first failed publication"
         }
     }
 }

@@ -233,11 +233,13 @@ public final class SimWorld: @unchecked Sendable {
         switch name {
         case .eventstore where configuration.mutant == .relaySkipsEvent:
             let relay = SkippingRelay(store: store, bus: FaultyBus(inner: bus, faults: faults), checkpoints: checkpoints, clock: clock)
-            node.tasks.append(runtime.spawn { try? await relay.run() })
+            keep(node, "relay") { try await relay.run() }
         case .eventstore:
+            // Under the relay-stops-on-error mutant, one attempt: the first failed publication ends it.
+            let once = RetryPolicy(maxAttempts: 1, initialBackoff: .zero, maxBackoff: .zero)
             let relay = EventRelay(store: store, bus: FaultyBus(inner: bus, faults: faults), checkpoints: checkpoints,
-                                   clock: clock, retry: .forever)
-            node.tasks.append(runtime.spawn { try? await relay.run() })
+                                   clock: clock, retry: configuration.mutant == .relayStopsOnError ? once : .forever)
+            keep(node, "relay") { try await relay.run() }
         case .orders:
             let service = OrderService(writer: writer, configuration: .init(paymentTimeout: configuration.paymentTimeout),
                                        executor: executor)
@@ -245,12 +247,10 @@ public final class SimWorld: @unchecked Sendable {
             if configuration.mutant == .ordersAckUnwritten {
                 ackingOrders = AckingOrderService(real: service, random: writer.random)
             }
-            node.tasks.append(runtime.spawn {
-                do {
-                    try await service.recover()
-                    try await service.runDeadlines()
-                } catch {}
-            })
+            keep(node, "payment deadlines") {
+                try await service.recover()
+                try await service.runDeadlines()
+            }
             consume(node, group: Groups.saga, member: member, handler: service, clock: clock)
         case .payments where configuration.mutant == .paymentDebitsEveryDelivery:
             consume(node, group: Groups.payments, member: member,
@@ -294,18 +294,33 @@ public final class SimWorld: @unchecked Sendable {
         let context = FaultContext(faults: faults, random: faultRandom, clock: clock, trace: trace,
                                    crash: { [unowned self] in crash($0) })
         let faultyBus = FaultyBus(inner: bus, faults: faults)
-        node.tasks.append(runtime.spawn {
-            let joined = try? await RetryPolicy.forever.run(clock: clock) {
+        keep(node, "consumer loop in \(group)") {
+            let joined = try await RetryPolicy.forever.run(clock: clock) {
                 try faultyBus.joinMember(group: group, member: member, topics: [Topics.orders], interests: handler.interests)
             }
-            guard let joined else { return }
             let consumer = FaultyConsumer(inner: joined, bus: bus, group: group, member: member, node: name, world: context)
             if commitFirst {
-                try? await CommitFirstLoop(consumer: consumer, handler: handler, member: member, clock: clock, observer: observer).run()
+                try await CommitFirstLoop(consumer: consumer, handler: handler, member: member, clock: clock, observer: observer).run()
                 return
             }
             let loop = ConsumerLoop(consumer: consumer, handler: handler, member: member, clock: clock, observer: observer)
-            try? await handler.consume(loop)
+            try await handler.consume(loop)
+        }
+    }
+
+    /// Starts one of a node's own loops (the relay, a consumer loop, the saga's deadlines). Each
+    /// runs for as long as its node is up: one that ends while the node is up (it returned, or
+    /// gave up with an error) has silently stopped doing its part, and the step checker says so.
+    /// Ending because the node crashed or the run is over is what loops do.
+    func keep(_ node: Node, _ loop: String, _ body: sending @escaping () async throws -> Void) {
+        let ordinal = node.name.ordinal, incarnation = node.incarnation
+        node.tasks.append(runtime.spawn { [unowned self] in
+            var ending = "it returned"
+            do { try await body() } catch { ending = "\(error)" }
+            let node = nodes[ordinal]
+            if node.up, node.incarnation == incarnation {
+                checker.loopEnded("the \(node.name.rawValue) service's \(loop)", ending: ending)
+            }
         })
     }
 
