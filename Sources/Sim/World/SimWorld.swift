@@ -233,13 +233,19 @@ public final class SimWorld: @unchecked Sendable {
         switch name {
         case .eventstore where configuration.mutant == .relaySkipsEvent:
             let relay = SkippingRelay(store: store, bus: FaultyBus(inner: bus, faults: faults), checkpoints: checkpoints, clock: clock)
-            keep(node, "relay") { try await relay.run() }
+            let watch = watch(node, "relay")
+            node.tasks.append(runtime.spawn {
+                do { try await relay.run(); watch.ended() } catch { watch.ended(error) }
+            })
         case .eventstore:
             // Under the relay-stops-on-error mutant, one attempt: the first failed publication ends it.
             let once = RetryPolicy(maxAttempts: 1, initialBackoff: .zero, maxBackoff: .zero)
             let relay = EventRelay(store: store, bus: FaultyBus(inner: bus, faults: faults), checkpoints: checkpoints,
                                    clock: clock, retry: configuration.mutant == .relayStopsOnError ? once : .forever)
-            keep(node, "relay") { try await relay.run() }
+            let watch = watch(node, "relay")
+            node.tasks.append(runtime.spawn {
+                do { try await relay.run(); watch.ended() } catch { watch.ended(error) }
+            })
         case .orders:
             let service = OrderService(writer: writer, configuration: .init(paymentTimeout: configuration.paymentTimeout),
                                        executor: executor)
@@ -247,10 +253,16 @@ public final class SimWorld: @unchecked Sendable {
             if configuration.mutant == .ordersAckUnwritten {
                 ackingOrders = AckingOrderService(real: service, random: writer.random)
             }
-            keep(node, "payment deadlines") {
-                try await service.recover()
-                try await service.runDeadlines()
-            }
+            let watch = watch(node, "payment deadlines")
+            node.tasks.append(runtime.spawn {
+                do {
+                    try await service.recover()
+                    try await service.runDeadlines()
+                    watch.ended()
+                } catch {
+                    watch.ended(error)
+                }
+            })
             consume(node, group: Groups.saga, member: member, handler: service, clock: clock)
         case .payments where configuration.mutant == .paymentDebitsEveryDelivery:
             consume(node, group: Groups.payments, member: member,
@@ -294,34 +306,53 @@ public final class SimWorld: @unchecked Sendable {
         let context = FaultContext(faults: faults, random: faultRandom, clock: clock, trace: trace,
                                    crash: { [unowned self] in crash($0) })
         let faultyBus = FaultyBus(inner: bus, faults: faults)
-        keep(node, "consumer loop in \(group)") {
-            let joined = try await RetryPolicy.forever.run(clock: clock) {
-                try faultyBus.joinMember(group: group, member: member, topics: [Topics.orders], interests: handler.interests)
-            }
-            let consumer = FaultyConsumer(inner: joined, bus: bus, group: group, member: member, node: name, world: context)
-            if commitFirst {
-                try await CommitFirstLoop(consumer: consumer, handler: handler, member: member, clock: clock, observer: observer).run()
-                return
-            }
-            let loop = ConsumerLoop(consumer: consumer, handler: handler, member: member, clock: clock, observer: observer)
-            try await handler.consume(loop)
-        }
-    }
-
-    /// Starts one of a node's own loops (the relay, a consumer loop, the saga's deadlines). Each
-    /// runs for as long as its node is up: one that ends while the node is up (it returned, or
-    /// gave up with an error) has silently stopped doing its part, and the step checker says so.
-    /// Ending because the node crashed or the run is over is what loops do.
-    func keep(_ node: Node, _ loop: String, _ body: sending @escaping () async throws -> Void) {
-        let ordinal = node.name.ordinal, incarnation = node.incarnation
-        node.tasks.append(runtime.spawn { [unowned self] in
-            var ending = "it returned"
-            do { try await body() } catch { ending = "\(error)" }
-            let node = nodes[ordinal]
-            if node.up, node.incarnation == incarnation {
-                checker.loopEnded("the \(node.name.rawValue) service's \(loop)", ending: ending)
+        let watch = watch(node, "consumer loop in \(group)")
+        node.tasks.append(runtime.spawn {
+            do {
+                let joined = try await RetryPolicy.forever.run(clock: clock) {
+                    try faultyBus.joinMember(group: group, member: member, topics: [Topics.orders], interests: handler.interests)
+                }
+                let consumer = FaultyConsumer(inner: joined, bus: bus, group: group, member: member, node: name, world: context)
+                if commitFirst {
+                    try await CommitFirstLoop(consumer: consumer, handler: handler, member: member, clock: clock, observer: observer).run()
+                } else {
+                    try await handler.consume(ConsumerLoop(consumer: consumer, handler: handler, member: member, clock: clock,
+                                                           observer: observer))
+                }
+                watch.ended()
+            } catch {
+                watch.ended(error)
             }
         })
+    }
+
+    /// Watches one of a node's own loops (the relay, a consumer loop, the saga's deadlines). Each
+    /// runs for as long as its node is up: one that ends while the node is up (it returned, or
+    /// gave up with an error) has silently stopped doing its part, and the step checker says so.
+    /// Ending because the node crashed or the run is over is what loops do. (The loop's task
+    /// calls ``LoopWatch/ended(_:)`` itself: a loop handed over as a closure to a task started
+    /// here would run off the simulator's executor and hop back on every call it makes.)
+    func watch(_ node: Node, _ loop: String) -> LoopWatch {
+        LoopWatch(world: self, ordinal: node.name.ordinal, incarnation: node.incarnation, loop: loop)
+    }
+
+    final class LoopWatch: Sendable {
+        unowned let world: SimWorld
+        let ordinal: Int, incarnation: Int
+        let loop: String
+
+        init(world: SimWorld, ordinal: Int, incarnation: Int, loop: String) {
+            self.world = world
+            self.ordinal = ordinal
+            self.incarnation = incarnation
+            self.loop = loop
+        }
+
+        func ended(_ error: (any Error)? = nil) {
+            let node = world.nodes[ordinal]
+            guard node.up, node.incarnation == incarnation else { return }
+            world.checker.loopEnded("the \(node.name.rawValue) service's \(loop)", ending: error.map { "\($0)" } ?? "it returned")
+        }
     }
 
     /// Injects a fault now; a lasting one is undone after `duration` (nil: it lasts).
