@@ -39,8 +39,7 @@ final class ConsumptionLedger: @unchecked Sendable {
 
     struct Group {
         let name: String
-        /// The event types the group acts on, as given and as a mask (``EventType/bit``).
-        let types: Set<EventType>
+        /// The event types the group acts on (``EventType/bit``).
         let interests: UInt64
         let handled: Handled
     }
@@ -53,7 +52,7 @@ final class ConsumptionLedger: @unchecked Sendable {
     /// The group's index, registering it (with the event types its handler acts on) the first time.
     func group(_ name: String, interests: Set<EventType>) -> Int {
         if let index = groups.firstIndex(where: { $0.name == name }) { return index }
-        groups.append(Group(name: name, types: interests, interests: EventType.mask(of: interests),
+        groups.append(Group(name: name, interests: EventType.mask(of: interests),
                             handled: Handled(events: expectedEvents)))
         return groups.count - 1
     }

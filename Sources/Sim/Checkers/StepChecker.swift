@@ -73,13 +73,13 @@ final class StepChecker: SimFactObserver, @unchecked Sendable {
 
     func published(_ event: RecordedEvent) {}
 
-    /// A provider balance changed.
     /// One of a live service's own loops ended: whatever it did (relaying the log, consuming a
     /// group's partitions, keeping the payment deadlines) is no longer done.
     func loopEnded(_ loop: String, ending: String) {
         fail("loops-run", nil, "\(loop) ended while the service was up: \(ending)")
     }
 
+    /// A provider balance changed.
     func balance(_ customer: CustomerID, is balance: Int64) {
         if balance < 0 { fail("balance-non-negative", nil, "customer \(customer) went to \(balance)") }
     }

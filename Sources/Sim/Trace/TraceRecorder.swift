@@ -1,6 +1,5 @@
 public import Core
 public import InMemory
-public import Actors
 
 /// The canonical trace of a run: one JSON line per append, publication, delivery, commit,
 /// rebalance, provider side effect, fault and client call, in the order they happened, each
@@ -22,7 +21,7 @@ public enum TraceMode: Sendable {
 /// The recorder notes each line as a ``TraceEntry`` and hands them over in batches to a
 /// ``TraceDigest``, which writes the JSON and hashes it on a thread of its own: the same bytes in
 /// the same order, while the simulator goes on with the run.
-public final class TraceRecorder: EventStoreObserver, EventBusObserver, ConsumerObserver, ProviderObserver,
+public final class TraceRecorder: EventStoreObserver, EventBusObserver, ProviderObserver,
     @unchecked Sendable
 {
     private let runtime: SimRuntime
@@ -114,6 +113,7 @@ public final class TraceRecorder: EventStoreObserver, EventBusObserver, Consumer
         }
     }
 
+    /// A consumer loop gave up on a delivery (``ConsumptionLedger/Observer`` passes it on).
     public func handlerGaveUp(_ delivery: Delivery, member: String, error: any Error) {
         line { at, b in
             .gaveUp(at: at, member: b.text(member), stream: b.text(delivery.event.streamID.rawValue),
